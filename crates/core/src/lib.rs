@@ -1,0 +1,1 @@
+//! wasmgan-core: placeholder while the core lands.
