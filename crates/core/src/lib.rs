@@ -1,1 +1,25 @@
-//! wasmgan-core: placeholder while the core lands.
+//! wasmgan-core: everything that trains and runs a GAN, in plain Rust with no
+//! dependencies and no FFI. The `wasmgan-wasm` crate exposes it as a C ABI.
+//!
+//! - `kernels`: the dense-layer products (simd128 and scalar twins),
+//!   activations, optimizer updates.
+//! - `mlp`: networks of dense layers with a flat parameter vector.
+//! - `loss`, `optim`, `rng`: BCE-with-logits, Adam/SGD, the seeded RNG.
+//! - `config`, `gan`, `dataset`: the GAN, its configuration and its data.
+//! - `checkpoint`: the versioned binary checkpoint format.
+
+pub mod checkpoint;
+pub mod config;
+pub mod dataset;
+pub mod error;
+pub mod gan;
+pub mod kernels;
+pub mod loss;
+pub mod mlp;
+pub mod optim;
+pub mod rng;
+
+pub use config::GanConfig;
+pub use dataset::Dataset;
+pub use error::{Code, Error, Result};
+pub use gan::Gan;

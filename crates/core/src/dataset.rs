@@ -1,0 +1,108 @@
+//! Training data resident in the module, and the epoch-wise shuffled sampler.
+
+use crate::error::{zeroed_f32, Error, Result};
+use crate::rng::{stream, Rng};
+
+/// `count` rows of `dim` f32 (images scaled to [-1, 1]), optional labels.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub count: usize,
+    pub dim: usize,
+    pub images: Vec<f32>,
+    pub labels: Option<Vec<u32>>,
+}
+
+impl Dataset {
+    /// A zero-filled dataset for the caller to fill.
+    pub fn new(count: usize, dim: usize, labelled: bool) -> Result<Dataset> {
+        if count == 0 || dim == 0 {
+            return Err(Error::invalid(format!(
+                "a dataset needs count ≥ 1 and dim ≥ 1, got count {} and dim {}",
+                count, dim
+            )));
+        }
+        let len = count
+            .checked_mul(dim)
+            .ok_or_else(|| Error::oom("dataset", usize::MAX))?;
+        let images = zeroed_f32(len, "dataset images")?;
+        let labels = if labelled {
+            let mut l: Vec<u32> = Vec::new();
+            l.try_reserve_exact(count)
+                .map_err(|_| Error::oom("dataset labels", count * 4))?;
+            l.resize(count, 0);
+            Some(l)
+        } else {
+            None
+        };
+        Ok(Dataset {
+            count,
+            dim,
+            images,
+            labels,
+        })
+    }
+}
+
+/// Where training is in the data: epoch e visits the rows in the order of a
+/// permutation drawn from `Rng::derive(seed, SHUFFLE, e)`, so the order is a
+/// function of (seed, epoch, count) and only `epoch` and `cursor` need saving.
+/// Batches never straddle epochs: a batch that does not fit in what is left
+/// starts the next epoch (the remainder is dropped, as with `drop_last`).
+#[derive(Clone, Debug, Default)]
+pub struct Sampler {
+    pub epoch: u64,
+    /// Rows of the current epoch already used.
+    pub cursor: u64,
+    perm: Vec<u32>,
+    /// (epoch, count) that `perm` was drawn for.
+    perm_key: Option<(u64, usize)>,
+}
+
+impl Sampler {
+    pub fn at(epoch: u64, cursor: u64) -> Sampler {
+        Sampler {
+            epoch,
+            cursor,
+            ..Sampler::default()
+        }
+    }
+
+    /// Copies the next `rows` rows of `data` into `out [rows × dim]`.
+    pub fn next_batch(
+        &mut self,
+        seed: u64,
+        data: &Dataset,
+        rows: usize,
+        out: &mut [f32],
+    ) -> Result<()> {
+        if rows > data.count {
+            return Err(Error::invalid(format!(
+                "batch size {} is larger than the dataset ({} rows)",
+                rows, data.count
+            )));
+        }
+        if self.cursor as usize + rows > data.count {
+            self.epoch += 1;
+            self.cursor = 0;
+        }
+        if self.perm_key != Some((self.epoch, data.count)) {
+            if self.perm.len() != data.count {
+                self.perm.clear();
+                self.perm
+                    .try_reserve_exact(data.count)
+                    .map_err(|_| Error::oom("shuffle order", data.count * 4))?;
+                self.perm.resize(data.count, 0);
+            }
+            Rng::derive(seed, stream::SHUFFLE, self.epoch).permutation(&mut self.perm);
+            self.perm_key = Some((self.epoch, data.count));
+        }
+        let dim = data.dim;
+        let start = self.cursor as usize;
+        for (r, &idx) in self.perm[start..start + rows].iter().enumerate() {
+            let src = idx as usize * dim;
+            out[r * dim..(r + 1) * dim].copy_from_slice(&data.images[src..src + dim]);
+        }
+        self.cursor += rows as u64;
+        Ok(())
+    }
+}

@@ -1,0 +1,278 @@
+//! The classic GAN: a generator and a discriminator (both MLPs), one
+//! optimizer each, trained with binary cross-entropy, the generator with the
+//! non-saturating loss −log D(G(z)). One call to `train` runs whole steps.
+
+use crate::config::{GanConfig, LatentDist};
+use crate::dataset::{Dataset, Sampler};
+use crate::error::{resize_f32, Error, Result};
+use crate::kernels::Act;
+use crate::loss::{bce_with_logits, mean_probability};
+use crate::mlp::{Mlp, Workspace};
+use crate::optim::Optimizer;
+use crate::rng::{stream, Rng};
+
+/// Values reported after each step (`Metric` in `ts/abi.ts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Metrics {
+    pub d_loss: f64,
+    pub g_loss: f64,
+    /// Mean D(x) on the last real batch.
+    pub d_real: f64,
+    /// Mean D(G(z)) on the last fake batch, before the D update.
+    pub d_fake: f64,
+}
+
+/// Largest batch accepted by `train` and chunk size of `sample`.
+pub const MAX_BATCH: usize = 1 << 16;
+const SAMPLE_CHUNK: usize = 256;
+
+/// A GAN with its training state.
+#[derive(Clone, Debug)]
+pub struct Gan {
+    pub config: GanConfig,
+    pub g: Mlp,
+    pub d: Mlp,
+    pub g_opt: Optimizer,
+    pub d_opt: Optimizer,
+    /// Noise for training; advanced only by training steps.
+    pub train_rng: Rng,
+    /// Noise for `sample` without explicit z or seed; training never touches it,
+    /// so sampling between steps does not change the training trajectory.
+    pub sample_rng: Rng,
+    pub sampler: Sampler,
+    /// Completed training steps.
+    pub step: u64,
+    pub images_seen: u64,
+    pub metrics: Metrics,
+    /// Free-form UTF-8 (JSON) stored in checkpoints.
+    pub meta: Vec<u8>,
+    buf: Buffers,
+}
+
+/// Step buffers, sized for the largest batch seen so far.
+#[derive(Clone, Debug, Default)]
+struct Buffers {
+    rows: usize,
+    g_ws: Workspace,
+    d_ws: Workspace,
+    /// Latent batch `[rows × latent]`.
+    z: Vec<f32>,
+    /// D's input: real rows then fake rows, `[2·rows × data_dim]`.
+    xd: Vec<f32>,
+    /// Targets `[2·rows]`: 1 − smoothing for real, 0 for fake.
+    d_targets: Vec<f32>,
+    /// Targets `[rows]`: 1 (the non-saturating generator loss).
+    g_targets: Vec<f32>,
+    /// dL/dlogits `[2·rows]`.
+    dlogits: Vec<f32>,
+    /// dL/d(fake) `[rows × data_dim]`, from D back into G.
+    d_fake: Vec<f32>,
+    /// Workspace used by `sample`, separate from training's.
+    s_ws: Workspace,
+    s_z: Vec<f32>,
+}
+
+impl Gan {
+    /// A new GAN with weights drawn from the config's seed.
+    pub fn new(config: GanConfig) -> Result<Gan> {
+        config.validate()?;
+        let mut init = Rng::derive(config.seed, stream::INIT, 0);
+        let hidden = config.hidden_act();
+        let g = Mlp::new(&config.g_sizes(), hidden, config.g_output, &mut init)?;
+        let d = Mlp::new(&config.d_sizes(), hidden, Act::Linear, &mut init)?;
+        let g_opt = Optimizer::new(config.g_opt, g.params.len())?;
+        let d_opt = Optimizer::new(config.d_opt, d.params.len())?;
+        Ok(Gan {
+            train_rng: Rng::derive(config.seed, stream::TRAIN, 0),
+            sample_rng: Rng::derive(config.seed, stream::SAMPLE, 0),
+            config,
+            g,
+            d,
+            g_opt,
+            d_opt,
+            sampler: Sampler::default(),
+            step: 0,
+            images_seen: 0,
+            metrics: Metrics::default(),
+            meta: Vec::new(),
+            buf: Buffers::default(),
+        })
+    }
+
+    /// Runs `steps` training steps on batches of `batch` rows of `data`.
+    pub fn train(&mut self, data: &Dataset, batch: usize, steps: u32) -> Result<()> {
+        if data.dim != self.config.data_dim {
+            return Err(Error::invalid(format!(
+                "the dataset's rows have {} values but the model expects {} (dataDim)",
+                data.dim, self.config.data_dim
+            )));
+        }
+        if batch == 0 || batch > MAX_BATCH {
+            return Err(Error::invalid(format!(
+                "batch size must be an integer in 1..={}, got {}",
+                MAX_BATCH, batch
+            )));
+        }
+        if batch > data.count {
+            return Err(Error::invalid(format!(
+                "batch size {} is larger than the dataset ({} rows)",
+                batch, data.count
+            )));
+        }
+        self.reserve(batch)?;
+        for _ in 0..steps {
+            self.train_step(data, batch)?;
+        }
+        Ok(())
+    }
+
+    fn reserve(&mut self, rows: usize) -> Result<()> {
+        let b = &mut self.buf;
+        if b.rows >= rows {
+            return Ok(());
+        }
+        let c = &self.config;
+        self.g.reserve(&mut b.g_ws, rows)?;
+        self.d.reserve(&mut b.d_ws, 2 * rows)?;
+        resize_f32(&mut b.z, rows * c.latent, "latent batch")?;
+        resize_f32(&mut b.xd, 2 * rows * c.data_dim, "discriminator batch")?;
+        resize_f32(&mut b.d_targets, 2 * rows, "targets")?;
+        resize_f32(&mut b.g_targets, rows, "targets")?;
+        resize_f32(&mut b.dlogits, 2 * rows, "logit gradients")?;
+        resize_f32(&mut b.d_fake, rows * c.data_dim, "fake gradients")?;
+        b.rows = rows;
+        Ok(())
+    }
+
+    /// One step: `d_steps` discriminator updates, then one generator update
+    /// on the fakes of the last discriminator update.
+    fn train_step(&mut self, data: &Dataset, batch: usize) -> Result<()> {
+        for _ in 0..self.config.d_steps {
+            self.train_discriminator(data, batch)?;
+        }
+        self.train_generator(batch);
+        self.step += 1;
+        Ok(())
+    }
+
+    /// Fills `z [rows × latent]` from `rng` with the model's latent distribution.
+    fn draw_latent(dist: LatentDist, rng: &mut Rng, z: &mut [f32]) {
+        match dist {
+            LatentDist::Normal => rng.fill_normal(z),
+            LatentDist::Uniform => rng.fill_uniform(z, -1.0, 2.0),
+        }
+    }
+
+    /// One D update on a real batch and a detached fake batch:
+    /// L_D = mean BCE(D(x), 1 − s) + mean BCE(D(G(z)), 0).
+    fn train_discriminator(&mut self, data: &Dataset, b: usize) -> Result<()> {
+        let dim = self.config.data_dim;
+        let buf = &mut self.buf;
+        let (real, fake) = buf.xd[..2 * b * dim].split_at_mut(b * dim);
+        // real: [b, dim]
+        self.sampler.next_batch(self.config.seed, data, b, real)?;
+        self.images_seen += b as u64;
+        // z: [b, latent]
+        let z = &mut buf.z[..b * self.config.latent];
+        Self::draw_latent(self.config.latent_dist, &mut self.train_rng, z);
+        // fake = G(z): [b, dim], copied so that D's backward stops at its input
+        self.g.forward(&mut buf.g_ws, z, b);
+        fake.copy_from_slice(&buf.g_ws.outs[self.g.layers.len() - 1][..b * dim]);
+        // logits: [2b, 1]
+        self.d.forward(&mut buf.d_ws, &buf.xd, 2 * b);
+        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * b];
+        let targets = &mut buf.d_targets[..2 * b];
+        targets[..b]
+            .iter_mut()
+            .for_each(|t| *t = 1.0 - self.config.label_smoothing);
+        targets[b..].iter_mut().for_each(|t| *t = 0.0);
+        // Each half is a mean over b rows, so both halves scale by 1/b.
+        let loss = bce_with_logits(logits, targets, &mut buf.dlogits[..2 * b], 1.0 / b as f32);
+        self.metrics.d_loss = loss / b as f64;
+        self.metrics.d_real = mean_probability(&logits[..b]);
+        self.metrics.d_fake = mean_probability(&logits[b..]);
+        self.d.backward(
+            &mut buf.d_ws,
+            &buf.xd,
+            2 * b,
+            &buf.dlogits[..2 * b],
+            true,
+            None,
+        );
+        self.d_opt.step(&mut self.d.params, &self.d.grads);
+        Ok(())
+    }
+
+    /// One G update through the just-updated D: L_G = mean BCE(D(G(z)), 1).
+    fn train_generator(&mut self, b: usize) {
+        let dim = self.config.data_dim;
+        let buf = &mut self.buf;
+        let fake = &buf.xd[b * dim..2 * b * dim];
+        // logits: [b, 1]
+        self.d.forward(&mut buf.d_ws, fake, b);
+        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..b];
+        let targets = &mut buf.g_targets[..b];
+        targets.iter_mut().for_each(|t| *t = 1.0);
+        let loss = bce_with_logits(logits, targets, &mut buf.dlogits[..b], 1.0 / b as f32);
+        self.metrics.g_loss = loss / b as f64;
+        // dL/dfake: [b, dim]; D's parameter gradients are not needed here.
+        self.d.backward(
+            &mut buf.d_ws,
+            fake,
+            b,
+            &buf.dlogits[..b],
+            false,
+            Some(&mut buf.d_fake[..b * dim]),
+        );
+        let z = &buf.z[..b * self.config.latent];
+        self.g
+            .backward(&mut buf.g_ws, z, b, &buf.d_fake[..b * dim], true, None);
+        self.g_opt.step(&mut self.g.params, &self.g.grads);
+    }
+
+    /// Generates `n` rows into `out [n × data_dim]`. The latent vectors are
+    /// `z [n × latent]` when given, else drawn from `Rng::derive(seed,
+    /// SEEDED_SAMPLE, 0)` when a seed is given, else from the sampling stream.
+    pub fn sample(
+        &mut self,
+        n: usize,
+        z: Option<&[f32]>,
+        seed: Option<u64>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let (latent, dim) = (self.config.latent, self.config.data_dim);
+        if let Some(z) = z {
+            if z.len() != n * latent {
+                return Err(Error::invalid(format!(
+                    "z must hold n × latent = {} × {} = {} values, got {}",
+                    n,
+                    latent,
+                    n * latent,
+                    z.len()
+                )));
+            }
+        }
+        assert!(out.len() >= n * dim);
+        let chunk = n.clamp(1, SAMPLE_CHUNK);
+        self.g.reserve(&mut self.buf.s_ws, chunk)?;
+        resize_f32(&mut self.buf.s_z, chunk * latent, "latent batch")?;
+        let mut seeded = seed.map(|s| Rng::derive(s, stream::SEEDED_SAMPLE, 0));
+        let mut start = 0;
+        while start < n {
+            let rows = (n - start).min(chunk);
+            let zc = &mut self.buf.s_z[..rows * latent];
+            match z {
+                Some(z) => zc.copy_from_slice(&z[start * latent..(start + rows) * latent]),
+                None => {
+                    let rng = seeded.as_mut().unwrap_or(&mut self.sample_rng);
+                    Self::draw_latent(self.config.latent_dist, rng, zc);
+                }
+            }
+            self.g.forward(&mut self.buf.s_ws, zc, rows);
+            let last = &self.buf.s_ws.outs[self.g.layers.len() - 1];
+            out[start * dim..(start + rows) * dim].copy_from_slice(&last[..rows * dim]);
+            start += rows;
+        }
+        Ok(())
+    }
+}
