@@ -1,0 +1,242 @@
+/**
+ * The GAN configuration users write, its defaults, its validation, and its
+ * encoding as the config record (`ConfigKey` pairs) that crosses into wasm
+ * and is stored in checkpoints.
+ */
+
+import { ActivationId, ConfigKey } from './abi.js'
+import { WasmganError } from './errors.js'
+import { integer, invalid, knownKeys, number, object, oneOf } from './validate.js'
+
+/** An optimizer and its hyper-parameters. */
+export interface OptimizerConfig {
+  /** `'adam'` (default) or `'sgd'`. */
+  type?: 'adam' | 'sgd'
+  /** Learning rate, > 0 (default 2e-4). */
+  lr?: number
+  /** Adam β1 in [0, 1) (default 0.5, the usual GAN choice). */
+  beta1?: number
+  /** Adam β2 in [0, 1) (default 0.999). */
+  beta2?: number
+  /** Adam ε > 0 (default 1e-8). */
+  eps?: number
+}
+
+/** Everything that defines a GAN; every field is optional. */
+export interface GanConfig {
+  /** Size of the latent vector z (default 100). */
+  latent?: number
+  /** Values per data row: 784 for 28×28 images (default 784). */
+  dataDim?: number
+  /** Hidden layer widths of the generator (default [128, 128]). */
+  generator?: number[]
+  /** Hidden layer widths of the discriminator (default [128, 128]). */
+  discriminator?: number[]
+  /** LeakyReLU slope of hidden layers, in [0, 1); 0 means ReLU (default 0.2). */
+  leakySlope?: number
+  /** Distribution of z, stored with the model so sampling matches training (default 'normal'). */
+  latentDistribution?: 'normal' | 'uniform'
+  /** Discriminator updates per generator update (default 1). */
+  dSteps?: number
+  /** One-sided label smoothing: real targets become 1 − s, s in [0, 0.5) (default 0). */
+  labelSmoothing?: number
+  /** Seed of every random stream: weights, noise, shuffling (default 0). */
+  seed?: number
+  /** Generator optimizer (default Adam, lr 2e-4, β = (0.5, 0.999)). */
+  generatorOptimizer?: OptimizerConfig
+  /** Discriminator optimizer (default Adam, lr 2e-4, β = (0.5, 0.999)). */
+  discriminatorOptimizer?: OptimizerConfig
+  /** Activation of the generator's output (default 'tanh', matching data in [-1, 1]). */
+  generatorOutput?: 'tanh' | 'sigmoid' | 'linear'
+}
+
+/** A configuration with every field filled in. */
+export type ResolvedGanConfig = Required<Omit<GanConfig, 'generatorOptimizer' | 'discriminatorOptimizer'>> & {
+  generatorOptimizer: Required<OptimizerConfig>
+  discriminatorOptimizer: Required<OptimizerConfig>
+}
+
+const MAX_WIDTH = 1 << 20
+const OPTIMIZER_KEYS = ['type', 'lr', 'beta1', 'beta2', 'eps'] as const
+const CONFIG_KEYS = [
+  'latent',
+  'dataDim',
+  'generator',
+  'discriminator',
+  'leakySlope',
+  'latentDistribution',
+  'dSteps',
+  'labelSmoothing',
+  'seed',
+  'generatorOptimizer',
+  'discriminatorOptimizer',
+  'generatorOutput',
+] as const
+
+/** The default optimizer: Adam with the DCGAN settings. */
+export const DEFAULT_OPTIMIZER: Readonly<Required<OptimizerConfig>> = Object.freeze({
+  type: 'adam',
+  lr: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  eps: 1e-8,
+})
+
+/** The classic MLP GAN on 28×28 images. */
+export const DEFAULT_CONFIG: Readonly<ResolvedGanConfig> = Object.freeze({
+  latent: 100,
+  dataDim: 784,
+  generator: [128, 128],
+  discriminator: [128, 128],
+  leakySlope: 0.2,
+  latentDistribution: 'normal',
+  dSteps: 1,
+  labelSmoothing: 0,
+  seed: 0,
+  generatorOptimizer: DEFAULT_OPTIMIZER,
+  discriminatorOptimizer: DEFAULT_OPTIMIZER,
+  generatorOutput: 'tanh',
+})
+
+function widths(name: string, value: unknown): number[] {
+  if (!Array.isArray(value)) invalid(name, 'an array of layer widths', value)
+  if (value.length > 64) invalid(name, 'at most 64 hidden layers', value)
+  return value.map((w, i) => integer(`${name}[${i}]`, w, 1, MAX_WIDTH))
+}
+
+function optimizer(name: string, value: unknown): Required<OptimizerConfig> {
+  const o = object<OptimizerConfig>(name, value)
+  knownKeys(name, o, OPTIMIZER_KEYS)
+  const merged = { ...DEFAULT_OPTIMIZER, ...o }
+  return {
+    type: oneOf(`${name}.type`, merged.type, ['adam', 'sgd'] as const),
+    lr: number(`${name}.lr`, merged.lr, 0, Infinity, { minExclusive: true }),
+    beta1: number(`${name}.beta1`, merged.beta1, 0, 1, { maxExclusive: true }),
+    beta2: number(`${name}.beta2`, merged.beta2, 0, 1, { maxExclusive: true }),
+    eps: number(`${name}.eps`, merged.eps, 0, Infinity, { minExclusive: true }),
+  }
+}
+
+/** Fills defaults and validates every field; throws `E_INVALID_ARGUMENT` naming the first bad one. */
+export function resolveConfig(config: GanConfig = {}): ResolvedGanConfig {
+  const c = object<GanConfig>('config', config)
+  knownKeys('config', c, CONFIG_KEYS)
+  const d = DEFAULT_CONFIG
+  return {
+    latent: integer('latent', c.latent ?? d.latent, 1, MAX_WIDTH),
+    dataDim: integer('dataDim', c.dataDim ?? d.dataDim, 1, MAX_WIDTH),
+    generator: widths('generator', c.generator ?? d.generator),
+    discriminator: widths('discriminator', c.discriminator ?? d.discriminator),
+    leakySlope: number('leakySlope', c.leakySlope ?? d.leakySlope, 0, 1, { maxExclusive: true }),
+    latentDistribution: oneOf('latentDistribution', c.latentDistribution ?? d.latentDistribution, ['normal', 'uniform'] as const),
+    dSteps: integer('dSteps', c.dSteps ?? d.dSteps, 1, 100),
+    labelSmoothing: number('labelSmoothing', c.labelSmoothing ?? d.labelSmoothing, 0, 0.5, { maxExclusive: true }),
+    seed: integer('seed', c.seed ?? d.seed, 0, Number.MAX_SAFE_INTEGER),
+    generatorOptimizer: optimizer('generatorOptimizer', c.generatorOptimizer),
+    discriminatorOptimizer: optimizer('discriminatorOptimizer', c.discriminatorOptimizer),
+    generatorOutput: oneOf('generatorOutput', c.generatorOutput ?? d.generatorOutput, ['tanh', 'sigmoid', 'linear'] as const),
+  }
+}
+
+const OUTPUT_IDS = { tanh: ActivationId.tanh, sigmoid: ActivationId.sigmoid, linear: ActivationId.linear } as const
+
+/** The config record for `gan_new`. */
+export function encodeConfig(c: ResolvedGanConfig): Float64Array {
+  const r: number[] = []
+  const put = (k: number, v: number) => r.push(k, v)
+  put(ConfigKey.latent, c.latent)
+  put(ConfigKey.dataDim, c.dataDim)
+  for (const w of c.generator) put(ConfigKey.gHidden, w)
+  for (const w of c.discriminator) put(ConfigKey.dHidden, w)
+  put(ConfigKey.leakySlope, c.leakySlope)
+  put(ConfigKey.latentDist, c.latentDistribution === 'normal' ? 0 : 1)
+  put(ConfigKey.dSteps, c.dSteps)
+  put(ConfigKey.labelSmoothing, c.labelSmoothing)
+  put(ConfigKey.seed, c.seed)
+  const opt = (base: number, o: Required<OptimizerConfig>) => {
+    put(base, o.type === 'adam' ? 0 : 1)
+    put(base + 1, o.lr)
+    put(base + 2, o.beta1)
+    put(base + 3, o.beta2)
+    put(base + 4, o.eps)
+  }
+  opt(ConfigKey.gOptimizer, c.generatorOptimizer)
+  opt(ConfigKey.dOptimizer, c.discriminatorOptimizer)
+  put(ConfigKey.gOutput, OUTPUT_IDS[c.generatorOutput])
+  return new Float64Array(r)
+}
+
+/**
+ * The config from a record read back from the module. Hyper-parameters held
+ * as f32 inside the model come back rounded to f32 (e.g. lr 2e-4 becomes
+ * 0.00019999999494757503); they are shown rounded to 7 significant digits.
+ */
+export function decodeConfig(record: Float64Array): ResolvedGanConfig {
+  const f32 = (v: number) => Number(Math.fround(v).toPrecision(7))
+  const c = {
+    ...DEFAULT_CONFIG,
+    generator: [] as number[],
+    discriminator: [] as number[],
+    generatorOptimizer: { ...DEFAULT_OPTIMIZER },
+    discriminatorOptimizer: { ...DEFAULT_OPTIMIZER },
+  } as ResolvedGanConfig
+  for (let i = 0; i + 1 < record.length; i += 2) {
+    const [k, v] = [record[i], record[i + 1]]
+    const opt = k >= ConfigKey.dOptimizer && k <= ConfigKey.dEps ? c.discriminatorOptimizer : c.generatorOptimizer
+    switch (k) {
+      case ConfigKey.latent:
+        c.latent = v
+        break
+      case ConfigKey.dataDim:
+        c.dataDim = v
+        break
+      case ConfigKey.gHidden:
+        c.generator.push(v)
+        break
+      case ConfigKey.dHidden:
+        c.discriminator.push(v)
+        break
+      case ConfigKey.leakySlope:
+        c.leakySlope = f32(v)
+        break
+      case ConfigKey.latentDist:
+        c.latentDistribution = v === 0 ? 'normal' : 'uniform'
+        break
+      case ConfigKey.dSteps:
+        c.dSteps = v
+        break
+      case ConfigKey.labelSmoothing:
+        c.labelSmoothing = f32(v)
+        break
+      case ConfigKey.seed:
+        c.seed = v
+        break
+      case ConfigKey.gOptimizer:
+      case ConfigKey.dOptimizer:
+        opt.type = v === 0 ? 'adam' : 'sgd'
+        break
+      case ConfigKey.gLr:
+      case ConfigKey.dLr:
+        opt.lr = f32(v)
+        break
+      case ConfigKey.gBeta1:
+      case ConfigKey.dBeta1:
+        opt.beta1 = f32(v)
+        break
+      case ConfigKey.gBeta2:
+      case ConfigKey.dBeta2:
+        opt.beta2 = f32(v)
+        break
+      case ConfigKey.gEps:
+      case ConfigKey.dEps:
+        opt.eps = f32(v)
+        break
+      case ConfigKey.gOutput:
+        c.generatorOutput = v === ActivationId.sigmoid ? 'sigmoid' : v === ActivationId.linear ? 'linear' : 'tanh'
+        break
+      default:
+        throw new WasmganError('E_INTERNAL', `the module returned an unknown config key ${k}`)
+    }
+  }
+  return c
+}

@@ -1,0 +1,345 @@
+/**
+ * The classic GAN: a generator and a discriminator (MLPs) trained with
+ * binary cross-entropy, the generator with the non-saturating loss. All
+ * weights, gradients and optimizer state live in the wasm module; this class
+ * holds a handle and hands out copies.
+ */
+
+import { METRICS_LEN, Metric, type Handle } from './abi.js'
+import { decodeConfig, encodeConfig, resolveConfig, type GanConfig, type ResolvedGanConfig } from './config.js'
+import { WasmganError, describe } from './errors.js'
+import { runtime } from './load.js'
+import type { Runtime } from './runtime.js'
+import { uploadData, type TrainingData } from './upload.js'
+import { integer, invalid, knownKeys, object } from './validate.js'
+
+/** Losses and discriminator outputs after a training step. */
+export interface StepMetrics {
+  /** Training steps completed by this model (across saves and loads). */
+  step: number
+  /** Current pass over the data (0-based), as the model's sampler counts it. */
+  epoch: number
+  /** Discriminator loss: mean BCE on the real batch + mean BCE on the fake batch. */
+  dLoss: number
+  /** Generator loss: mean −log D(G(z)). */
+  gLoss: number
+  /** Mean D(x) on the last real batch (probability that real is real). */
+  dReal: number
+  /** Mean D(G(z)) on the last fake batch, before the discriminator update. */
+  dFake: number
+}
+
+/** Progress reported by {@link Gan.fit}. */
+export interface FitProgress extends StepMetrics {
+  /** Steps done in this `fit` call. */
+  stepsDone: number
+  /** Steps this `fit` call will run. */
+  stepsTotal: number
+  /** Milliseconds since this `fit` call started. */
+  elapsedMs: number
+  /** Real images consumed per second in this `fit` call. */
+  imagesPerSecond: number
+}
+
+/** Options of {@link Gan.fit}. */
+export interface FitOptions {
+  /** Passes over the data (default 1). Ignored when `steps` is given. */
+  epochs?: number
+  /** Exact number of training steps to run. */
+  steps?: number
+  /** Rows per batch (default 64). */
+  batchSize?: number
+  /** Stops training at the next step boundary; the generator then returns normally. */
+  signal?: AbortSignal
+  /** Steps between progress reports (default: about every 100 ms). */
+  reportEvery?: number
+}
+
+/** Options of {@link Gan.sample}. */
+export interface SampleOptions {
+  /** Latent vectors to use, `n × latent` values. */
+  z?: Float32Array
+  /** Draw the latent vectors from a fresh generator with this seed (reproducible). */
+  seed?: number
+}
+
+/** Options of the constructor and of {@link Gan.load}. */
+export interface ModelOptions {
+  /** A module instance from `instantiate()` instead of the one `init()` loaded. */
+  runtime?: Runtime
+}
+
+/** Lets `load` hand an existing module-side model to the constructor. */
+const ADOPT = Symbol('adopt')
+interface Adopted {
+  rt: Runtime
+  handle: Handle
+  config: ResolvedGanConfig
+}
+
+const MAX_BATCH = 1 << 16
+const MAX_SAMPLES = 1 << 20
+
+const released = new FinalizationRegistry<{ rt: Runtime; handle: Handle }>(({ rt, handle }) => {
+  if (!rt.trapped) rt.call((x) => x.gan_free(handle))
+})
+
+const utf8Encoder = new TextEncoder()
+const utf8Decoder = new TextDecoder()
+
+/** Lets timers, I/O and UI events run between chunks of training. */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r))
+  if (typeof MessageChannel === 'function') {
+    return new Promise((r) => {
+      const ch = new MessageChannel()
+      ch.port1.onmessage = () => {
+        ch.port1.close()
+        r()
+      }
+      ch.port2.postMessage(0)
+    })
+  }
+  return new Promise((r) => setTimeout(r, 0))
+}
+
+/** A generative adversarial network whose weights live in the wasm module. */
+export class Gan {
+  /** The configuration, with every default filled in. */
+  readonly config: ResolvedGanConfig
+  #rt: Runtime
+  #handle: Handle | 0
+
+  /**
+   * A new GAN with weights drawn from `config.seed`.
+   * @throws WasmganError `E_NOT_INITIALIZED` before `init()`, `E_INVALID_ARGUMENT` for a bad config.
+   */
+  constructor(config: GanConfig = {}, options: ModelOptions = {}) {
+    const adopted = (options as { [ADOPT]?: Adopted })[ADOPT]
+    if (adopted) {
+      this.#rt = adopted.rt
+      this.#handle = adopted.handle
+      this.config = adopted.config
+    } else {
+      const resolved = resolveConfig(config)
+      const rt = object<ModelOptions>('options', options).runtime ?? runtime()
+      this.#rt = rt
+      this.#handle = rt.withCopy(encodeConfig(resolved), (ptr, len) =>
+        rt.handle(
+          rt.call((x) => x.gan_new(ptr, len)),
+          'creating the GAN',
+        ),
+      )
+      this.config = resolved
+    }
+    released.register(this, { rt: this.#rt, handle: this.#handle }, this)
+  }
+
+  /**
+   * A GAN restored from {@link Gan.save} output, ready to sample or to train
+   * on exactly as if it had never stopped.
+   * @throws WasmganError `E_CORRUPT_CHECKPOINT` or `E_UNSUPPORTED_VERSION` for a bad file.
+   */
+  static load(bytes: Uint8Array, options: ModelOptions = {}): Gan {
+    if (!(bytes instanceof Uint8Array)) invalid('checkpoint', 'a Uint8Array', bytes)
+    const rt = options.runtime ?? runtime()
+    const handle = rt.withCopy(bytes, (ptr, len) =>
+      rt.handle(
+        rt.call((x) => x.gan_load(ptr, len)),
+        'loading the checkpoint',
+      ),
+    )
+    rt.check(
+      rt.call((x) => x.gan_config(handle)),
+      'reading the config',
+    )
+    const config = decodeConfig(rt.resultF64())
+    return new Gan({}, { [ADOPT]: { rt, handle, config } } as ModelOptions)
+  }
+
+  /** True after {@link dispose}. */
+  get disposed(): boolean {
+    return this.#handle === 0
+  }
+
+  #live(): Handle {
+    if (this.#handle === 0) throw new WasmganError('E_DISPOSED', 'this GAN was disposed; create or load a new one')
+    return this.#handle
+  }
+
+  /** Metrics of the last step (zeros before the first). */
+  get metrics(): StepMetrics {
+    const h = this.#live()
+    const m = this.#rt.readF64(
+      this.#rt.call((x) => x.gan_metrics_ptr(h)),
+      METRICS_LEN,
+    )
+    return {
+      step: m[Metric.step],
+      epoch: m[Metric.epoch],
+      dLoss: m[Metric.dLoss],
+      gLoss: m[Metric.gLoss],
+      dReal: m[Metric.dReal],
+      dFake: m[Metric.dFake],
+    }
+  }
+
+  /** Training steps completed. */
+  get step(): number {
+    return this.metrics.step
+  }
+
+  /**
+   * Runs `steps` training steps (default 1) in one call into the module and
+   * returns the metrics of the last one.
+   */
+  train(data: TrainingData, steps = 1, options: { batchSize?: number } = {}): StepMetrics {
+    const h = this.#live()
+    const batch = integer('batchSize', options.batchSize ?? 64, 1, MAX_BATCH)
+    integer('steps', steps, 0, 0xffffffff)
+    const d = uploadData(this.#rt, data)
+    if (d.dim !== this.config.dataDim) {
+      throw new WasmganError(
+        'E_INVALID_ARGUMENT',
+        `the data has rows of ${d.dim} values but this GAN expects dataDim = ${this.config.dataDim}`,
+      )
+    }
+    if (batch > d.count) invalid('batchSize', `at most the number of rows (${d.count})`, batch)
+    this.#rt.check(
+      this.#rt.call((x) => x.gan_train(h, d.handle, batch, steps)),
+      'training',
+    )
+    return this.metrics
+  }
+
+  /**
+   * Trains for `epochs` passes (or exactly `steps` steps), yielding progress
+   * between chunks of steps so the event loop stays responsive. Aborting the
+   * signal stops at the next step boundary and ends the iteration normally.
+   */
+  async *fit(data: TrainingData, options: FitOptions = {}): AsyncGenerator<FitProgress, void, undefined> {
+    const o = object<FitOptions>('fit options', options)
+    knownKeys('fit options', o, ['epochs', 'steps', 'batchSize', 'signal', 'reportEvery'])
+    const batch = integer('batchSize', o.batchSize ?? 64, 1, MAX_BATCH)
+    if (o.signal !== undefined && !(typeof o.signal === 'object' && o.signal !== null && 'aborted' in o.signal)) {
+      invalid('signal', 'an AbortSignal', o.signal)
+    }
+    const count = data?.count
+    let total: number
+    if (o.steps !== undefined) {
+      total = integer('steps', o.steps, 0, Number.MAX_SAFE_INTEGER)
+    } else {
+      const epochs = integer('epochs', o.epochs ?? 1, 0, 1e6)
+      const perEpoch = Math.floor(count / (batch * this.config.dSteps))
+      if (!(perEpoch >= 1)) {
+        invalid('batchSize', `small enough for one step per epoch (batch × dSteps ≤ ${describe(count)} rows)`, batch)
+      }
+      total = epochs * perEpoch
+    }
+    const every = o.reportEvery === undefined ? undefined : integer('reportEvery', o.reportEvery, 1, 1e9)
+    const start = performance.now()
+    let done = 0
+    let chunk = every ?? 1
+    while (done < total) {
+      if (o.signal?.aborted) return
+      const n = Math.min(chunk, total - done)
+      const t0 = performance.now()
+      const m = this.train(data, n, { batchSize: batch })
+      const dt = performance.now() - t0
+      done += n
+      if (every === undefined) {
+        // Aim for a report about every 100 ms whatever the model's speed.
+        chunk = Math.max(1, Math.min(1000, Math.round((n * 100) / Math.max(dt, 1e-3))))
+      }
+      const elapsedMs = performance.now() - start
+      yield {
+        ...m,
+        stepsDone: done,
+        stepsTotal: total,
+        elapsedMs,
+        imagesPerSecond: (done * batch * this.config.dSteps) / (elapsedMs / 1000),
+      }
+      await yieldToEventLoop()
+    }
+  }
+
+  /**
+   * Generates `n` rows (`n × dataDim` values in the generator's output range,
+   * [-1, 1] for tanh). Without options the latent vectors come from the
+   * model's own sampling stream, which training never touches.
+   */
+  sample(n: number, options: SampleOptions = {}): Float32Array {
+    const h = this.#live()
+    integer('n', n, 1, MAX_SAMPLES)
+    const o = object<SampleOptions>('sample options', options)
+    knownKeys('sample options', o, ['z', 'seed'])
+    if (o.z !== undefined && o.seed !== undefined) invalid('sample options', 'either z or seed, not both', o)
+    const seed = o.seed === undefined ? 0 : integer('seed', o.seed, 0, Number.MAX_SAFE_INTEGER)
+    if (o.z !== undefined) {
+      if (!(o.z instanceof Float32Array)) invalid('z', 'a Float32Array', o.z)
+      const want = n * this.config.latent
+      if (o.z.length !== want) invalid('z', `a Float32Array of n × latent = ${n} × ${this.config.latent} = ${want} values`, o.z)
+      for (let i = 0; i < o.z.length; i++) if (!Number.isFinite(o.z[i])) invalid(`z[${i}]`, 'a finite number', o.z[i])
+    }
+    const rt = this.#rt
+    rt.withCopy(o.z, (ptr, len) =>
+      rt.check(
+        rt.call((x) => x.gan_sample(h, n, ptr, len, seed, o.seed === undefined ? 0 : 1)),
+        'sampling',
+      ),
+    )
+    return rt.resultF32()
+  }
+
+  /**
+   * Everything needed to resume: config, weights, optimizer state, step
+   * counts, data position and RNG states (format in docs/checkpoint-format.md).
+   * `meta` is any JSON-serialisable object stored alongside (dataset name,
+   * class names, notes) and returned by {@link meta} after loading.
+   */
+  save(meta?: Record<string, unknown>): Uint8Array {
+    const h = this.#live()
+    let metaBytes: Uint8Array | undefined
+    if (meta !== undefined) {
+      if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) invalid('meta', 'a plain object', meta)
+      metaBytes = utf8Encoder.encode(JSON.stringify(meta))
+    }
+    const rt = this.#rt
+    rt.withCopy(metaBytes, (ptr, len) =>
+      rt.check(
+        rt.call((x) => x.gan_save(h, ptr, len)),
+        'saving',
+      ),
+    )
+    return rt.resultBytes()
+  }
+
+  /** The metadata stored with the last save or load, or undefined. */
+  get meta(): Record<string, unknown> | undefined {
+    const h = this.#live()
+    this.#rt.check(
+      this.#rt.call((x) => x.gan_meta(h)),
+      'reading meta',
+    )
+    const bytes = this.#rt.resultBytes()
+    if (bytes.length === 0) return undefined
+    try {
+      return JSON.parse(utf8Decoder.decode(bytes)) as Record<string, unknown>
+    } catch {
+      throw new WasmganError('E_CORRUPT_CHECKPOINT', 'the checkpoint metadata is not valid JSON')
+    }
+  }
+
+  /** Frees the model's memory in the module. Idempotent; later use throws `E_DISPOSED`. */
+  dispose(): void {
+    if (this.#handle === 0) return
+    const h = this.#handle
+    this.#handle = 0
+    released.unregister(this)
+    if (!this.#rt.trapped)
+      this.#rt.check(
+        this.#rt.call((x) => x.gan_free(h)),
+        'disposing',
+      )
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * wasmgan: train and run GANs with a Rust core compiled to WebAssembly SIMD,
+ * with the same API in Node, Bun, Deno, browsers and workers.
+ *
+ * ```ts
+ * import { init, Gan, loadFashionMnist } from 'wasmgan'
+ * await init()
+ * const data = await loadFashionMnist()
+ * const gan = new Gan({ seed: 7 })
+ * for await (const p of gan.fit(data, { epochs: 1 })) console.log(p.step, p.dLoss, p.gLoss)
+ * const images = gan.sample(64)
+ * ```
+ */
+
+export { init, instantiate, simdSupported, type InitOptions, type WasmInfo, type WasmSource } from './load.js'
+export { Gan, type FitOptions, type FitProgress, type ModelOptions, type SampleOptions, type StepMetrics } from './gan.js'
+export { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type GanConfig, type OptimizerConfig, type ResolvedGanConfig } from './config.js'
+export type { TrainingData } from './upload.js'
+export type { Runtime } from './runtime.js'
+export { WasmganError, type ErrorCode } from './errors.js'
+export {
+  parseIdx,
+  parseIdxRaw,
+  encodeIdx,
+  encodeIdxRaw,
+  type IdxArray,
+  type IdxData,
+  type IdxDtype,
+  type IdxInput,
+  type EncodeIdxOptions,
+} from './idx.js'
+export {
+  loadIdx,
+  loadImageDataset,
+  loadFashionMnist,
+  loadMnist,
+  imagesFromIdx,
+  FASHION_MNIST_CLASSES,
+  MNIST_CLASSES,
+  FASHION_MNIST_DIR,
+  MNIST_DIR,
+  type ImageDataset,
+  type Source,
+  type Split,
+} from './data.js'
+export { imageGrid, toRgba, type GreyImage, type GridOptions } from './grid.js'
