@@ -22,7 +22,7 @@ function toyData(count = 90, dim = 36): TrainingData {
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', bytes)
+  const d = await crypto.subtle.digest('SHA-256', bytes as BufferSource)
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
