@@ -5,20 +5,8 @@
  */
 
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Gan, init, instantiate, WasmganError, type ErrorCode, type GanConfig, type TrainingData } from '../ts/index.js'
-
-function fails(f: () => unknown, code: ErrorCode, ...fragments: (string | RegExp)[]): void {
-  let error: unknown
-  try {
-    f()
-  } catch (e) {
-    error = e
-  }
-  expect(error, 'expected a WasmganError').toBeInstanceOf(WasmganError)
-  const e = error as WasmganError
-  expect(e.code).toBe(code)
-  for (const frag of fragments) expect(e.message).toMatch(frag)
-}
+import { Gan, init, instantiate, type GanConfig, type TrainingData } from '../ts/index.js'
+import { expectWasmganError as fails } from './fixtures/helpers.js'
 
 const tiny: GanConfig = { latent: 4, dataDim: 9, generator: [5], discriminator: [5], seed: 1 }
 const data = (count = 10, dim = 9): TrainingData => ({ images: new Float32Array(count * dim).fill(0.5), count, dim })
@@ -54,18 +42,18 @@ describe('config validation', () => {
     [null, 'null', /config must be an object, got null/],
   ]
   for (const [cfg, name, msg] of cases) {
-    it(`rejects ${name}: ${JSON.stringify(cfg)}`, () => fails(() => new Gan(cfg as GanConfig), 'E_INVALID_ARGUMENT', msg))
+    it(`rejects ${name}: ${JSON.stringify(cfg)}`, async () => await fails(() => new Gan(cfg as GanConfig), 'E_INVALID_ARGUMENT', msg))
   }
 })
 
 describe('after dispose', () => {
-  it('dispose is idempotent and every later use throws E_DISPOSED', () => {
+  it('dispose is idempotent and every later use throws E_DISPOSED', async () => {
     const gan = new Gan(tiny)
     gan.dispose()
     gan.dispose()
     expect(gan.disposed).toBe(true)
     for (const f of [() => gan.sample(1), () => gan.save(), () => gan.train(data()), () => gan.metrics, () => gan.meta]) {
-      fails(f, 'E_DISPOSED', /disposed/)
+      await fails(f, 'E_DISPOSED', /disposed/)
     }
   })
 
@@ -77,29 +65,29 @@ describe('after dispose', () => {
 })
 
 describe('training data and arguments', () => {
-  it('rejects data of the wrong shape, range or type', () => {
+  it('rejects data of the wrong shape, range or type', async () => {
     const gan = new Gan(tiny)
-    fails(() => gan.train(data(10, 8), 1, { batchSize: 2 }), 'E_INVALID_ARGUMENT', /rows of 8 values .* dataDim = 9/)
-    fails(
+    await fails(() => gan.train(data(10, 8), 1, { batchSize: 2 }), 'E_INVALID_ARGUMENT', /rows of 8 values .* dataDim = 9/)
+    await fails(
       () => gan.train({ images: new Float32Array(89), count: 10, dim: 9 }, 1),
       'E_INVALID_ARGUMENT',
       /count × dim = 10 × 9 = 90 values, got 89/,
     )
     const bad = data()
     bad.images[40] = NaN
-    fails(() => gan.train(bad, 1, { batchSize: 2 }), 'E_INVALID_ARGUMENT', /\[-1, 1\].*got NaN at index 40 \(row 4\)/)
+    await fails(() => gan.train(bad, 1, { batchSize: 2 }), 'E_INVALID_ARGUMENT', /\[-1, 1\].*got NaN at index 40 \(row 4\)/)
     const big = data()
     big.images[3] = 255
-    fails(() => gan.train(big, 1, { batchSize: 2 }), 'E_INVALID_ARGUMENT', /x \/ 127\.5 - 1/)
-    fails(() => gan.train({ images: [0.5] as unknown as Float32Array, count: 1, dim: 9 }, 1), 'E_INVALID_ARGUMENT', /Float32Array/)
-    fails(
+    await fails(() => gan.train(big, 1, { batchSize: 2 }), 'E_INVALID_ARGUMENT', /x \/ 127\.5 - 1/)
+    await fails(() => gan.train({ images: [0.5] as unknown as Float32Array, count: 1, dim: 9 }, 1), 'E_INVALID_ARGUMENT', /Float32Array/)
+    await fails(
       () => gan.train(data(), 1, { batchSize: 11 }),
       'E_INVALID_ARGUMENT',
       /batchSize must be at most the number of rows \(10\), got 11/,
     )
-    fails(() => gan.train(data(), 1, { batchSize: 0 }), 'E_INVALID_ARGUMENT', /batchSize must be an integer/)
-    fails(() => gan.train(data(), -1), 'E_INVALID_ARGUMENT', /steps must be an integer/)
-    fails(() => gan.train(data(), 1.5), 'E_INVALID_ARGUMENT', /steps .* got 1\.5/)
+    await fails(() => gan.train(data(), 1, { batchSize: 0 }), 'E_INVALID_ARGUMENT', /batchSize must be an integer/)
+    await fails(() => gan.train(data(), -1), 'E_INVALID_ARGUMENT', /steps must be an integer/)
+    await fails(() => gan.train(data(), 1.5), 'E_INVALID_ARGUMENT', /steps .* got 1\.5/)
   })
 
   it('rejects bad fit options before training', async () => {
@@ -112,21 +100,25 @@ describe('training data and arguments', () => {
     expect(gan.step).toBe(0)
   })
 
-  it('rejects bad sample arguments', () => {
+  it('rejects bad sample arguments', async () => {
     const gan = new Gan(tiny)
-    fails(() => gan.sample(0), 'E_INVALID_ARGUMENT', /n must be an integer in 1\.\./)
-    fails(() => gan.sample(2.5), 'E_INVALID_ARGUMENT', /got 2\.5/)
-    fails(() => gan.sample(2, { z: new Float32Array(7) }), 'E_INVALID_ARGUMENT', /n × latent = 2 × 4 = 8 values/)
-    fails(() => gan.sample(2, { z: new Float64Array(8) as unknown as Float32Array }), 'E_INVALID_ARGUMENT', /Float32Array/)
-    fails(() => gan.sample(1, { z: new Float32Array([0, NaN, 0, 0]) }), 'E_INVALID_ARGUMENT', /z\[1\] must be a finite number/)
-    fails(() => gan.sample(1, { z: new Float32Array(4), seed: 1 }), 'E_INVALID_ARGUMENT', /either z or seed/)
-    fails(() => gan.sample(1, { seed: -2 }), 'E_INVALID_ARGUMENT', /seed must be an integer/)
+    await fails(() => gan.sample(0), 'E_INVALID_ARGUMENT', /n must be an integer in 1\.\./)
+    await fails(() => gan.sample(2.5), 'E_INVALID_ARGUMENT', /got 2\.5/)
+    await fails(() => gan.sample(2, { z: new Float32Array(7) }), 'E_INVALID_ARGUMENT', /n × latent = 2 × 4 = 8 values/)
+    await fails(() => gan.sample(2, { z: new Float64Array(8) as unknown as Float32Array }), 'E_INVALID_ARGUMENT', /Float32Array/)
+    await fails(() => gan.sample(1, { z: new Float32Array([0, NaN, 0, 0]) }), 'E_INVALID_ARGUMENT', /z\[1\] must be a finite number/)
+    await fails(() => gan.sample(1, { z: new Float32Array(4), seed: 1 }), 'E_INVALID_ARGUMENT', /either z or seed/)
+    await fails(() => gan.sample(1, { seed: -2 }), 'E_INVALID_ARGUMENT', /seed must be an integer/)
   })
 
-  it('rejects bad save and load arguments', () => {
+  it('rejects bad save and load arguments', async () => {
     const gan = new Gan(tiny)
-    fails(() => gan.save([1, 2] as unknown as Record<string, unknown>), 'E_INVALID_ARGUMENT', /meta must be a plain object/)
-    fails(() => Gan.load('ckpt.bin' as unknown as Uint8Array), 'E_INVALID_ARGUMENT', /checkpoint must be a Uint8Array, got "ckpt.bin"/)
+    await fails(() => gan.save([1, 2] as unknown as Record<string, unknown>), 'E_INVALID_ARGUMENT', /meta must be a plain object/)
+    await fails(
+      () => Gan.load('ckpt.bin' as unknown as Uint8Array),
+      'E_INVALID_ARGUMENT',
+      /checkpoint must be a Uint8Array, got "ckpt.bin"/,
+    )
   })
 })
 
@@ -134,7 +126,7 @@ describe('traps', () => {
   it('a trap surfaces as E_WASM_TRAP, poisons only its instance, and init() then gives a fresh one', async () => {
     const rt = await instantiate({ variant: 'simd' })
     const gan = new Gan(tiny, { runtime: rt })
-    fails(
+    await fails(
       () =>
         rt.call(() => {
           throw new WebAssembly.RuntimeError('unreachable')
@@ -143,7 +135,7 @@ describe('traps', () => {
       /trapped \(RuntimeError: unreachable\)/,
     )
     expect(rt.trapped).toBe(true)
-    fails(() => gan.sample(1), 'E_WASM_TRAP', /call init\(\) again/)
+    await fails(() => gan.sample(1), 'E_WASM_TRAP', /call init\(\) again/)
     gan.dispose() // disposing after a trap must not throw
     // The shared instance is unaffected.
     expect(new Gan(tiny).sample(1).length).toBe(9)
