@@ -456,7 +456,7 @@ pub extern "C" fn kernel_matmul(
         match op {
             0 => kernels::matmul_nn(m, k, n, av, bv, cv, acc),
             1 => {
-                let mut bt = vec![0.0; b_len];
+                let mut bt = wasmgan_core::error::zeroed_f32(b_len, "transposed B")?;
                 kernels::matmul_nt(m, k, n, av, bv, cv, acc, &mut bt)
             }
             2 => kernels::matmul_tn(m, k, n, av, bv, cv, acc),
@@ -583,6 +583,13 @@ pub extern "C" fn kernel_adam(
         let len = len as usize;
         if t == 0 {
             return Err(Error::invalid("Adam step t must be ≥ 1, got 0"));
+        }
+        let unit = |x: f32| x.is_finite() && (0.0..1.0).contains(&x);
+        if !(lr.is_finite() && unit(beta1) && unit(beta2) && eps.is_finite() && eps > 0.0) {
+            return Err(Error::invalid(format!(
+                "Adam needs a finite lr, beta1 and beta2 in [0, 1) and eps > 0; got lr {} beta1 {} beta2 {} eps {}",
+                lr, beta1, beta2, eps
+            )));
         }
         for (ptr, what) in [(p, "p"), (g, "g"), (m, "m"), (v, "v")] {
             check_region(ptr as usize, len, 4, what)?;
