@@ -102,6 +102,10 @@ export const ConfigKey = {
   dEps: 19,
   /** Activation id of the generator's output layer (tanh by default). */
   gOutput: 20,
+  /** 0 = BCE (default; written only when not default), 1 = hinge, 2 = least squares. */
+  loss: 21,
+  /** Generator weight-average decay in [0, 1); 0 = off (default; written only when on). */
+  emaDecay: 22,
 } as const
 
 /** Every export of the module with its signature. */

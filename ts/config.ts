@@ -48,6 +48,16 @@ export interface GanConfig {
   discriminatorOptimizer?: OptimizerConfig
   /** Activation of the generator's output (default 'tanh', matching data in [-1, 1]). */
   generatorOutput?: 'tanh' | 'sigmoid' | 'linear'
+  /**
+   * The adversarial loss (default 'bce', with the non-saturating generator loss): 'hinge'
+   * (D: relu(1 − D(x)) + relu(1 + D(G(z))), G: −D(G(z))) or 'least-squares' (LSGAN).
+   */
+  loss?: 'bce' | 'hinge' | 'least-squares'
+  /**
+   * Decay of an exponential moving average of the generator's weights, in [0, 1); 0 turns it
+   * off (default). When on, `sample` uses the averaged weights (typical: 0.999).
+   */
+  emaDecay?: number
 }
 
 /** A configuration with every field filled in. */
@@ -71,6 +81,8 @@ const CONFIG_KEYS = [
   'generatorOptimizer',
   'discriminatorOptimizer',
   'generatorOutput',
+  'loss',
+  'emaDecay',
 ] as const
 
 /** The default optimizer: Adam with the DCGAN settings. */
@@ -96,6 +108,8 @@ export const DEFAULT_CONFIG: Readonly<ResolvedGanConfig> = Object.freeze({
   generatorOptimizer: DEFAULT_OPTIMIZER,
   discriminatorOptimizer: DEFAULT_OPTIMIZER,
   generatorOutput: 'tanh',
+  loss: 'bce',
+  emaDecay: 0,
 })
 
 function widths(name: string, value: unknown): number[] {
@@ -135,8 +149,12 @@ export function resolveConfig(config: GanConfig = {}): ResolvedGanConfig {
     generatorOptimizer: optimizer('generatorOptimizer', c.generatorOptimizer),
     discriminatorOptimizer: optimizer('discriminatorOptimizer', c.discriminatorOptimizer),
     generatorOutput: oneOf('generatorOutput', c.generatorOutput ?? d.generatorOutput, ['tanh', 'sigmoid', 'linear'] as const),
+    loss: oneOf('loss', c.loss ?? d.loss, LOSSES),
+    emaDecay: number('emaDecay', c.emaDecay ?? d.emaDecay, 0, 1, { maxExclusive: true }),
   }
 }
+
+const LOSSES = ['bce', 'hinge', 'least-squares'] as const
 
 const OUTPUT_IDS = { tanh: ActivationId.tanh, sigmoid: ActivationId.sigmoid, linear: ActivationId.linear } as const
 
@@ -163,6 +181,10 @@ export function encodeConfig(c: ResolvedGanConfig): Float64Array {
   opt(ConfigKey.gOptimizer, c.generatorOptimizer)
   opt(ConfigKey.dOptimizer, c.discriminatorOptimizer)
   put(ConfigKey.gOutput, OUTPUT_IDS[c.generatorOutput])
+  // Only when not default, exactly as the Rust side writes them, so records
+  // of models that do not use these options are unchanged.
+  if (c.loss !== 'bce') put(ConfigKey.loss, LOSSES.indexOf(c.loss))
+  if (c.emaDecay !== 0) put(ConfigKey.emaDecay, c.emaDecay)
   return new Float64Array(r)
 }
 
@@ -233,6 +255,12 @@ export function decodeConfig(record: Float64Array): ResolvedGanConfig {
         break
       case ConfigKey.gOutput:
         c.generatorOutput = v === ActivationId.sigmoid ? 'sigmoid' : v === ActivationId.linear ? 'linear' : 'tanh'
+        break
+      case ConfigKey.loss:
+        c.loss = LOSSES[v] ?? 'bce'
+        break
+      case ConfigKey.emaDecay:
+        c.emaDecay = f32(v)
         break
       default:
         throw new WasmganError('E_INTERNAL', `the module returned an unknown config key ${k}`)

@@ -11,6 +11,7 @@ import { WasmganError, describe } from './errors.js'
 import { runtime } from './load.js'
 import type { Runtime } from './runtime.js'
 import { uploadData, type TrainingData } from './upload.js'
+import { CollapseMonitor, type TrainingWarning } from './diagnostics.js'
 import { integer, invalid, knownKeys, object } from './validate.js'
 
 /** Losses and discriminator outputs after a training step. */
@@ -23,9 +24,12 @@ export interface StepMetrics {
   dLoss: number
   /** Generator loss: mean −log D(G(z)). */
   gLoss: number
-  /** Mean D(x) on the last real batch (probability that real is real). */
+  /**
+   * Mean D(x) on the last real batch: a probability σ(output) under the BCE and hinge losses,
+   * the raw output (aimed at 1) under least squares.
+   */
   dReal: number
-  /** Mean D(G(z)) on the last fake batch, before the discriminator update. */
+  /** Mean D(G(z)) on the last fake batch, before the discriminator update (same scale as `dReal`). */
   dFake: number
 }
 
@@ -39,6 +43,8 @@ export interface FitProgress extends StepMetrics {
   elapsedMs: number
   /** Real images consumed per second in this `fit` call. */
   imagesPerSecond: number
+  /** Set on the report where a training problem is first detected (see `diagnostics`). */
+  warning?: TrainingWarning
 }
 
 /** Options of {@link Gan.fit}. */
@@ -53,6 +59,11 @@ export interface FitOptions {
   signal?: AbortSignal
   /** Steps between progress reports (default: about every 100 ms). */
   reportEvery?: number
+  /**
+   * Watch for collapse (default true): a report carries a `warning` when the discriminator wins
+   * outright for 200 steps or sample diversity falls below a quarter of the data's.
+   */
+  diagnostics?: boolean
 }
 
 /** Options of {@link Gan.sample}. */
@@ -78,6 +89,8 @@ interface Adopted {
 }
 
 const MAX_BATCH = 1 << 16
+/** Seed of the diagnostic samples: fixed, so the check compares like with like over time. */
+const DIAGNOSTIC_SEED = 0x5eed
 const MAX_SAMPLES = 1 << 20
 
 const released = new FinalizationRegistry<{ rt: Runtime; handle: Handle }>(({ rt, handle }) => {
@@ -219,7 +232,7 @@ export class Gan {
    */
   async *fit(data: TrainingData, options: FitOptions = {}): AsyncGenerator<FitProgress, void, undefined> {
     const o = object<FitOptions>('fit options', options)
-    knownKeys('fit options', o, ['epochs', 'steps', 'batchSize', 'signal', 'reportEvery'])
+    knownKeys('fit options', o, ['epochs', 'steps', 'batchSize', 'signal', 'reportEvery', 'diagnostics'])
     const batch = integer('batchSize', o.batchSize ?? 64, 1, MAX_BATCH)
     if (o.signal !== undefined && !(typeof o.signal === 'object' && o.signal !== null && 'aborted' in o.signal)) {
       invalid('signal', 'an AbortSignal', o.signal)
@@ -237,6 +250,8 @@ export class Gan {
       total = epochs * perEpoch
     }
     const every = o.reportEvery === undefined ? undefined : integer('reportEvery', o.reportEvery, 1, 1e9)
+    if (o.diagnostics !== undefined && typeof o.diagnostics !== 'boolean') invalid('diagnostics', 'a boolean', o.diagnostics)
+    let monitor: CollapseMonitor | undefined
     const start = performance.now()
     let done = 0
     let chunk = every ?? 1
@@ -244,16 +259,23 @@ export class Gan {
       if (o.signal?.aborted) return
       const n = Math.min(chunk, total - done)
       const t0 = performance.now()
+      const startStep = this.step
       const m = this.train(data, n, { batchSize: batch })
       const dt = performance.now() - t0
+      // Created after the first chunk, whose train() call has validated `data`.
+      if (o.diagnostics !== false && !monitor) {
+        monitor = new CollapseMonitor(data.images, data.count, data.dim, this.config.loss === 'least-squares', startStep)
+      }
       done += n
       if (every === undefined) {
         // Aim for a report about every 100 ms whatever the model's speed.
         chunk = Math.max(1, Math.min(1000, Math.round((n * 100) / Math.max(dt, 1e-3))))
       }
       const elapsedMs = performance.now() - start
+      const warning = monitor?.check(m.step, m.dReal, m.dFake, (k) => this.sample(k, { seed: DIAGNOSTIC_SEED }))
       yield {
         ...m,
+        ...(warning ? { warning } : {}),
         stepsDone: done,
         stepsTotal: total,
         elapsedMs,

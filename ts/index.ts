@@ -16,6 +16,7 @@ export { init, instantiate, simdSupported, type InitOptions, type WasmInfo, type
 export { Gan, type FitOptions, type FitProgress, type ModelOptions, type SampleOptions, type StepMetrics } from './gan.js'
 export { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type GanConfig, type OptimizerConfig, type ResolvedGanConfig } from './config.js'
 export type { TrainingData } from './upload.js'
+export type { TrainingWarning } from './diagnostics.js'
 export type { Runtime } from './runtime.js'
 export { WasmganError, type ErrorCode } from './errors.js'
 export {

@@ -103,6 +103,9 @@ pub fn save(gan: &Gan) -> Vec<u8> {
     w.section(b"DPAR", &f32_bytes(&gan.d.params));
     w.section(b"DOPM", &f32_bytes(&gan.d_opt.m));
     w.section(b"DOPV", &f32_bytes(&gan.d_opt.v));
+    if !gan.g_ema.is_empty() {
+        w.section(b"GEMA", &f32_bytes(&gan.g_ema));
+    }
     w.section(b"META", &gan.meta);
     let count = w.count;
     w.out[12..16].copy_from_slice(&count.to_le_bytes());
@@ -232,9 +235,9 @@ fn read_u64s<const N: usize>(secs: &[([u8; 4], &[u8])], tag: &[u8; 4]) -> Result
 /// Restores a GAN from `save` output.
 pub fn load(bytes: &[u8]) -> Result<Gan> {
     let secs = sections(bytes)?;
-    let known: [&[u8; 4]; 11] = [
+    let known: [&[u8; 4]; 12] = [
         b"CONF", b"STAT", b"RNGT", b"RNGS", b"GPAR", b"GOPM", b"GOPV", b"DPAR", b"DOPM", b"DOPV",
-        b"META",
+        b"GEMA", b"META",
     ];
     if let Some((tag, _)) = secs.iter().find(|(t, _)| !known.contains(&t)) {
         return Err(Error::corrupt(format!(
@@ -272,6 +275,16 @@ pub fn load(bytes: &[u8]) -> Result<Gan> {
     read_f32(&secs, b"DPAR", &mut gan.d.params)?;
     read_f32(&secs, b"DOPM", &mut gan.d_opt.m)?;
     read_f32(&secs, b"DOPV", &mut gan.d_opt.v)?;
+    // Present exactly when the config turns the weight average on.
+    if gan.g_ema.is_empty() {
+        if secs.iter().any(|(t, _)| t == b"GEMA") {
+            return Err(Error::corrupt(
+                "checkpoint has a GEMA section but its config has no weight average",
+            ));
+        }
+    } else {
+        read_f32(&secs, b"GEMA", &mut gan.g_ema)?;
+    }
     gan.step = step;
     gan.sampler = Sampler::at(epoch, cursor);
     gan.images_seen = seen;

@@ -17,6 +17,27 @@ pub enum LatentDist {
     Uniform,
 }
 
+/// The adversarial loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GanLoss {
+    /// Binary cross-entropy; the generator minimises −log D(G(z)) (default).
+    Bce,
+    /// Hinge: D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)).
+    Hinge,
+    /// Least squares (LSGAN): D minimises ½(D(x) − 1)² + ½D(G(z))², G minimises ½(D(G(z)) − 1)².
+    LeastSquares,
+}
+
+impl GanLoss {
+    pub fn id(self) -> u32 {
+        match self {
+            GanLoss::Bce => 0,
+            GanLoss::Hinge => 1,
+            GanLoss::LeastSquares => 2,
+        }
+    }
+}
+
 /// Everything that defines a GAN and its training.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GanConfig {
@@ -44,6 +65,11 @@ pub struct GanConfig {
     pub d_opt: OptimConfig,
     /// Activation of the generator's output (default tanh, for data in [-1, 1]).
     pub g_output: Act,
+    /// The adversarial loss (default BCE).
+    pub loss: GanLoss,
+    /// Decay of the exponential moving average of the generator's weights,
+    /// in [0, 1); 0 turns it off (default). When on, sampling uses the average.
+    pub ema_decay: f32,
 }
 
 impl Default for GanConfig {
@@ -61,6 +87,8 @@ impl Default for GanConfig {
             g_opt: OptimConfig::default(),
             d_opt: OptimConfig::default(),
             g_output: Act::Tanh,
+            loss: GanLoss::Bce,
+            ema_decay: 0.0,
         }
     }
 }
@@ -87,6 +115,8 @@ pub mod key {
     pub const D_BETA2: u32 = 18;
     pub const D_EPS: u32 = 19;
     pub const G_OUTPUT: u32 = 20;
+    pub const LOSS: u32 = 21;
+    pub const EMA_DECAY: u32 = 22;
 }
 
 /// Largest accepted layer width or data size: keeps size arithmetic far from
@@ -170,6 +200,12 @@ impl GanConfig {
                 self.label_smoothing
             )));
         }
+        if !(self.ema_decay.is_finite() && (0.0..1.0).contains(&self.ema_decay)) {
+            return Err(Error::invalid(format!(
+                "emaDecay must be in [0, 1), got {}",
+                self.ema_decay
+            )));
+        }
         if self.seed >= 1 << 53 {
             return Err(Error::invalid(format!(
                 "seed must be an integer in 0..2^53, got {}",
@@ -246,6 +282,14 @@ impl GanConfig {
             put(base + 4, o.eps as f64);
         }
         put(key::G_OUTPUT, self.g_output.id() as f64);
+        // Written only when they differ from the defaults, so records (and
+        // checkpoints) of models that do not use them are unchanged.
+        if self.loss != GanLoss::Bce {
+            put(key::LOSS, self.loss.id() as f64);
+        }
+        if self.ema_decay != 0.0 {
+            put(key::EMA_DECAY, self.ema_decay as f64);
+        }
         r
     }
 
@@ -363,6 +407,20 @@ impl GanConfig {
                             ))
                         })?;
                 }
+                key::LOSS => {
+                    c.loss = match uint("loss")? {
+                        0 => GanLoss::Bce,
+                        1 => GanLoss::Hinge,
+                        2 => GanLoss::LeastSquares,
+                        other => {
+                            return Err(Error::invalid(format!(
+                                "loss must be 0 (bce), 1 (hinge) or 2 (least squares), got {}",
+                                other
+                            )))
+                        }
+                    }
+                }
+                key::EMA_DECAY => c.ema_decay = v as f32,
                 other => {
                     return Err(Error::invalid(format!(
                         "unknown config key {} (written by a newer wasmgan?)",
@@ -397,6 +455,8 @@ mod tests {
         c.d_opt.kind = OptimKind::Sgd;
         c.d_opt.lr = 0.01;
         c.latent_dist = LatentDist::Uniform;
+        c.loss = GanLoss::Hinge;
+        c.ema_decay = 0.999;
         let back = GanConfig::from_record(&c.to_record()).unwrap();
         assert_eq!(back, c);
     }
@@ -415,6 +475,8 @@ mod tests {
             (&[12.0, 1.0], "generator beta1"),
             (&[99.0, 1.0], "unknown config key 99"),
             (&[1.0], "pairs"),
+            (&[21.0, 3.0], "loss must be"),
+            (&[22.0, 1.0], "emaDecay"),
         ];
         for (rec, frag) in bad {
             let e = GanConfig::from_record(rec).unwrap_err();

@@ -4,9 +4,9 @@
 
 use crate::config::{GanConfig, LatentDist};
 use crate::dataset::{Dataset, Sampler};
-use crate::error::{resize_f32, Error, Result};
+use crate::error::{resize_f32, zeroed_f32, Error, Result};
 use crate::kernels::Act;
-use crate::loss::{bce_with_logits, mean_probability};
+use crate::loss::{discriminator_loss, generator_loss, mean_output};
 use crate::mlp::{Mlp, Workspace};
 use crate::optim::Optimizer;
 use crate::rng::{stream, Rng};
@@ -40,6 +40,9 @@ pub struct Gan {
     /// so sampling between steps does not change the training trajectory.
     pub sample_rng: Rng,
     pub sampler: Sampler,
+    /// Exponential moving average of the generator's parameters (empty when
+    /// `ema_decay` is 0); `sample` uses it when present.
+    pub g_ema: Vec<f32>,
     /// Completed training steps.
     pub step: u64,
     pub images_seen: u64,
@@ -82,7 +85,15 @@ impl Gan {
         let d = Mlp::new(&config.d_sizes(), hidden, Act::Linear, &mut init)?;
         let g_opt = Optimizer::new(config.g_opt, g.params.len())?;
         let d_opt = Optimizer::new(config.d_opt, d.params.len())?;
+        let g_ema = if config.ema_decay > 0.0 {
+            let mut e = zeroed_f32(g.params.len(), "weight average")?;
+            e.copy_from_slice(&g.params);
+            e
+        } else {
+            Vec::new()
+        };
         Ok(Gan {
+            g_ema,
             train_rng: Rng::derive(config.seed, stream::TRAIN, 0),
             sample_rng: Rng::derive(config.seed, stream::SAMPLE, 0),
             config,
@@ -181,16 +192,20 @@ impl Gan {
         // logits: [2b, 1]
         self.d.forward(&mut buf.d_ws, &buf.xd, 2 * b);
         let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * b];
-        let targets = &mut buf.d_targets[..2 * b];
-        targets[..b]
-            .iter_mut()
-            .for_each(|t| *t = 1.0 - self.config.label_smoothing);
-        targets[b..].iter_mut().for_each(|t| *t = 0.0);
+        let kind = self.config.loss;
         // Each half is a mean over b rows, so both halves scale by 1/b.
-        let loss = bce_with_logits(logits, targets, &mut buf.dlogits[..2 * b], 1.0 / b as f32);
+        let loss = discriminator_loss(
+            kind,
+            logits,
+            b,
+            1.0 - self.config.label_smoothing,
+            &mut buf.d_targets[..2 * b],
+            &mut buf.dlogits[..2 * b],
+            1.0 / b as f32,
+        );
         self.metrics.d_loss = loss / b as f64;
-        self.metrics.d_real = mean_probability(&logits[..b]);
-        self.metrics.d_fake = mean_probability(&logits[b..]);
+        self.metrics.d_real = mean_output(kind, &logits[..b]);
+        self.metrics.d_fake = mean_output(kind, &logits[b..]);
         self.d.backward(
             &mut buf.d_ws,
             &buf.xd,
@@ -203,7 +218,8 @@ impl Gan {
         Ok(())
     }
 
-    /// One G update through the just-updated D: L_G = mean BCE(D(G(z)), 1).
+    /// One G update through the just-updated D (under BCE, the
+    /// non-saturating L_G = mean −log D(G(z))), then the weight average.
     fn train_generator(&mut self, b: usize) {
         let dim = self.config.data_dim;
         let buf = &mut self.buf;
@@ -211,9 +227,13 @@ impl Gan {
         // logits: [b, 1]
         self.d.forward(&mut buf.d_ws, fake, b);
         let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..b];
-        let targets = &mut buf.g_targets[..b];
-        targets.iter_mut().for_each(|t| *t = 1.0);
-        let loss = bce_with_logits(logits, targets, &mut buf.dlogits[..b], 1.0 / b as f32);
+        let loss = generator_loss(
+            self.config.loss,
+            logits,
+            &mut buf.g_targets[..b],
+            &mut buf.dlogits[..b],
+            1.0 / b as f32,
+        );
         self.metrics.g_loss = loss / b as f64;
         // dL/dfake: [b, dim]; D's parameter gradients are not needed here.
         self.d.backward(
@@ -228,6 +248,22 @@ impl Gan {
         self.g
             .backward(&mut buf.g_ws, z, b, &buf.d_fake[..b * dim], true, None);
         self.g_opt.step(&mut self.g.params, &self.g.grads);
+        self.update_ema();
+    }
+
+    /// `ema = d·ema + (1 − d)·params` with `d = min(decay, (1 + t)/(10 + t))`:
+    /// the warm-up keeps early samples from being dominated by the random
+    /// initial weights.
+    fn update_ema(&mut self) {
+        if self.config.ema_decay == 0.0 {
+            return;
+        }
+        let t = self.g_opt.t as f64;
+        let d = (self.config.ema_decay as f64).min((1.0 + t) / (10.0 + t)) as f32;
+        let c = 1.0 - d;
+        for (e, &p) in self.g_ema.iter_mut().zip(&self.g.params) {
+            *e = d * *e + c * p;
+        }
     }
 
     /// Generates `n` rows into `out [n × data_dim]`. The latent vectors are
@@ -268,7 +304,13 @@ impl Gan {
                     Self::draw_latent(self.config.latent_dist, rng, zc);
                 }
             }
-            self.g.forward(&mut self.buf.s_ws, zc, rows);
+            // With EMA on, samples come from the averaged weights.
+            let params = if self.g_ema.is_empty() {
+                &self.g.params
+            } else {
+                &self.g_ema
+            };
+            self.g.forward_params(params, &mut self.buf.s_ws, zc, rows);
             let last = &self.buf.s_ws.outs[self.g.layers.len() - 1];
             out[start * dim..(start + rows) * dim].copy_from_slice(&last[..rows * dim]);
             start += rows;

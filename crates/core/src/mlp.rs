@@ -124,6 +124,16 @@ impl Mlp {
     /// Forward pass of `rows` rows of `x [rows × in]`; layer outputs land in
     /// `ws.outs` and the network's output is `ws.outs.last()[..rows*out]`.
     pub fn forward(&self, ws: &mut Workspace, x: &[f32], rows: usize) {
+        self.forward_params(&self.params, ws, x, rows)
+    }
+
+    /// `forward` with another parameter vector of the same layout (e.g. a
+    /// weight average).
+    pub fn forward_params(&self, params: &[f32], ws: &mut Workspace, x: &[f32], rows: usize) {
+        assert!(
+            params.len() == self.params.len(),
+            "parameter vector has the wrong length"
+        );
         assert!(ws.capacity >= rows, "workspace not reserved");
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, after) = ws.outs.split_at_mut(l);
@@ -134,8 +144,8 @@ impl Mlp {
                 layer.input,
                 layer.output,
                 &input[..rows * layer.input],
-                &self.params[layer.w..layer.b],
-                &self.params[layer.b..layer.b + layer.output],
+                &params[layer.w..layer.b],
+                &params[layer.b..layer.b + layer.output],
                 layer.act,
                 &mut after[0][..rows * layer.output],
             );
