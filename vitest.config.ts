@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLI suites spawn dist/cli.js: rebuild dist/ first when the sources are newer.
+    globalSetup: ['test/cli/global-setup.ts'],
     // Training tests run real GAN steps on 2 cores: give them room.
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -1,0 +1,57 @@
+/**
+ * Writing files so that a crash, a kill or a full disk never leaves a broken
+ * one behind: the bytes go to a temporary file in the same folder, are
+ * flushed to disk, and then replace the target with one rename (atomic on
+ * POSIX filesystems). A reader sees the old file or the new one, never half.
+ */
+
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+let counter = 0
+
+/** Replaces `path` with `data` atomically. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`)
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+  let fd: number | undefined
+  try {
+    fd = openSync(tmp, 'w', 0o644)
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+    fsyncSync(fd)
+    closeSync(fd)
+    fd = undefined
+    renameSync(tmp, path)
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd)
+    rmSync(tmp, { force: true })
+    throw err
+  }
+  syncDir(dirname(path))
+}
+
+/** Makes a rename durable: the folder entry itself must reach the disk. Best effort (not every platform allows it). */
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    // Windows and some filesystems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+/** Removes temporary files a killed process left in `dir` (they are never read). */
+export function removeStaleTemps(dir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) if (/^\..+\.tmp-\d+-\d+$/.test(name)) rmSync(join(dir, name), { force: true })
+}

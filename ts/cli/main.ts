@@ -1,0 +1,164 @@
+/**
+ * The `wasmgan` command: argument parsing (commander) and the exit-code
+ * contract. Each subcommand lives in its own file; this one only declares
+ * the flags, turns their text into checked values, and maps every failure to
+ * one line on stderr and its exit code (see errors.ts).
+ */
+
+import { Command, CommanderError, Option } from 'commander'
+import { init } from '../load.js'
+import { DATASET_IDS } from './datasets.js'
+import { CliError, EXIT, toCliError, usage } from './errors.js'
+import { runInfo } from './info.js'
+import { runInterpolate } from './interpolate.js'
+import { flag, parseChoice, parseInteger, parseReal, parseWidths } from './options.js'
+import { runSample, SAMPLE_FORMATS } from './sample.js'
+import { DEFAULT_SECONDS, runTrain, type TrainFlags } from './train.js'
+import { PACKAGE_VERSION } from './version.js'
+
+const log = (line: string) => process.stderr.write(line + '\n')
+const print = (line: string) => process.stdout.write(line + '\n')
+
+const int = (min: number, max?: number) => (name: string, text: string) => parseInteger(name, text, min, max)
+const positive = (name: string, text: string) => parseReal(name, text, 0, Infinity, { minExclusive: true })
+const unitOpen = (name: string, text: string) => parseReal(name, text, 0, 1, { maxExclusive: true })
+
+const EXIT_HELP = `
+Exit codes:
+  0    done                       3    dataset missing, unreadable or invalid
+  1    internal error             4    output folder or file cannot be used
+  2    bad command line           5    checkpoint missing, damaged or of another version
+  130  stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM: checkpoint and report saved; continue with --resume
+`
+
+/** Builds the program; `done` receives the exit code of the command that ran. */
+export function buildProgram(done: (code: number) => void): Command {
+  const program = new Command('wasmgan')
+    .description('Train GANs with a WebAssembly SIMD core; sample, walk the latent space, inspect checkpoints.')
+    .version(PACKAGE_VERSION, '-V, --version')
+    .exitOverride()
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`wasmgan: ${s}`),
+    })
+    .addHelpText('after', EXIT_HELP)
+
+  program
+    .command('train')
+    .description('train a GAN and keep a run folder: samples over time, metrics, curves, checkpoint, index.html report')
+    .addOption(
+      new Option('--dataset <name>', `a dataset by name: ${DATASET_IDS.join(' | ')} (default fashion-mnist)`).argParser(
+        flag('--dataset', (n, t) => parseChoice(n, t, DATASET_IDS)),
+      ),
+    )
+    .option('--data <dir>', 'train on the IDX image file (and label file) in this folder instead')
+    .option('--limit <n>', 'use only the first n images', flag('--limit', int(1)))
+    .option('--epochs <n>', 'stop after n passes over the data', flag('--epochs', int(1, 1e6)))
+    .option('--steps <n>', 'stop after n training steps (in all, counting steps before a resume)', flag('--steps', int(1)))
+    .option('--seconds <s>', `stop after s seconds of training (default ${DEFAULT_SECONDS})`, flag('--seconds', positive))
+    .option('--batch <n>', 'images per batch (default 64)', flag('--batch', int(1, 1 << 16)))
+    .option('--seed <n>', 'seed of weights, noise, shuffling and the snapshot grid (default 0)', flag('--seed', int(0)))
+    .option('--lr <x>', 'learning rate of both optimizers (default 0.0002)', flag('--lr', positive))
+    .option('--g-lr <x>', 'learning rate of the generator (overrides --lr)', flag('--g-lr', positive))
+    .option('--d-lr <x>', 'learning rate of the discriminator (overrides --lr)', flag('--d-lr', positive))
+    .option('--beta1 <x>', 'Adam β1 of both optimizers (default 0.5)', flag('--beta1', unitOpen))
+    .option('--beta2 <x>', 'Adam β2 of both optimizers (default 0.999)', flag('--beta2', unitOpen))
+    .option('--latent <n>', 'size of the latent vector z (default 100)', flag('--latent', int(1, 1 << 20)))
+    .option('--g-hidden <widths>', 'hidden layer widths of the generator (default 128,128)', flag('--g-hidden', parseWidths))
+    .option('--d-hidden <widths>', 'hidden layer widths of the discriminator (default 128,128)', flag('--d-hidden', parseWidths))
+    .option('--d-steps <n>', 'discriminator updates per generator update (default 1)', flag('--d-steps', int(1, 100)))
+    .option(
+      '--label-smoothing <x>',
+      'one-sided label smoothing in [0, 0.5) (default 0)',
+      flag('--label-smoothing', (n, t) => parseReal(n, t, 0, 0.5, { maxExclusive: true })),
+    )
+    .option('--every <n>', 'steps between snapshots (default: 50 per run, or every 200 steps with --seconds)', flag('--every', int(1)))
+    .option('--out <dir>', "the run folder (default runs/<dataset>-<date>-<time>; with --resume, the checkpoint's folder)")
+    .option('--resume <checkpoint>', 'continue the run saved in this checkpoint, bit for bit')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wasmgan train --seconds 60 --out runs/first\n  wasmgan train --dataset mnist --epochs 5\n  wasmgan train --resume runs/first/checkpoint.wgan --seconds 120' +
+        EXIT_HELP,
+    )
+    .action(async (opts: TrainFlags) => {
+      if (opts.dataset !== undefined && opts.data !== undefined) usage('give --dataset or --data, not both')
+      const { simd } = await init()
+      done(await runTrain(opts, { simd, log, print }))
+    })
+
+  program
+    .command('sample')
+    .description('generate images from a checkpoint: a PNG grid, an IDX file (u8) or a .npy file (float32)')
+    .requiredOption('--model <checkpoint>', 'the checkpoint to sample from')
+    .requiredOption('--out <file>', 'where to write (.png, .idx / -ubyte / .gz, .npy)')
+    .option('--n <count>', 'how many images (default 64)', flag('--n', int(1, 1 << 20)), 64)
+    .addOption(
+      new Option('--format <format>', 'png | idx | npy (default: from the --out name)').argParser(
+        flag('--format', (n, t) => parseChoice(n, t, SAMPLE_FORMATS)),
+      ),
+    )
+    .option('--seed <n>', 'seed of the latent vectors (default 0)', flag('--seed', int(0)), 0)
+    .option('--columns <n>', 'columns of a PNG grid (default ⌈√n⌉)', flag('--columns', int(1)))
+    .option('--force', 'replace --out if it exists')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (opts) => {
+      await init()
+      done(await runSample(opts, print))
+    })
+
+  program
+    .command('interpolate')
+    .description('walk the latent space between seeded points: a PNG grid (one walk per row) or an animated GIF')
+    .requiredOption('--model <checkpoint>', 'the checkpoint to use')
+    .requiredOption('--out <file>', 'walk.png or walk.gif')
+    .option('--n <count>', 'walks: rows of the PNG (default 8), tiles of the GIF (default 16)', flag('--n', int(1, 4096)))
+    .option('--frames <n>', 'PNG: images per walk (default 10); GIF: frames between keyframes (default 16)', flag('--frames', int(1, 1000)))
+    .option('--points <n>', 'GIF: keyframes each walk loops through (default 4)', flag('--points', int(2, 100)))
+    .option('--seed <n>', 'seed of the keyframes (default 0)', flag('--seed', int(0)), 0)
+    .option('--scale <n>', 'GIF: pixel enlargement (default 3)', flag('--scale', int(1, 16)))
+    .option('--delay <ms>', 'GIF: time per frame in ms (default 80)', flag('--delay', int(10, 10000)), 80)
+    .option('--force', 'replace --out if it exists')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (opts) => {
+      await init()
+      done(await runInterpolate(opts, print))
+    })
+
+  program
+    .command('info')
+    .description('show what a checkpoint holds: config, step, dataset, versions')
+    .argument('<checkpoint>', 'the checkpoint file')
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (path: string, opts: { json?: boolean }) => {
+      await init()
+      done(await runInfo(path, !!opts.json, print))
+    })
+
+  return program
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok
+  try {
+    const program = buildProgram((c) => (code = c))
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true })
+      return EXIT.usage
+    }
+    await program.parseAsync(argv)
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed its message (or the help) already.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage
+    }
+    const e = err instanceof CliError ? err : toCliError(err)
+    process.stderr.write(`wasmgan: error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`)
+    return e.exitCode
+  }
+}

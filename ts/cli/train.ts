@@ -1,0 +1,384 @@
+/**
+ * `wasmgan train`: trains a GAN on a dataset and keeps a run folder up to
+ * date: a grid from fixed latent vectors, a metrics line and the checkpoint
+ * at every snapshot, and the report page. A new run is built from the flags;
+ * `--resume` rebuilds it from the checkpoint's meta and continues exactly
+ * where it stopped.
+ */
+
+import { dirname, resolve } from 'node:path'
+import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER } from '../config.js'
+import type { Gan, StepMetrics } from '../gan.js'
+import { imageGrid } from '../grid.js'
+import type { ImageDataset } from '../data.js'
+import { Gan as GanClass } from '../gan.js'
+import { loadCheckpoint } from './checkpoint-file.js'
+import { curvesSvg } from './curves.js'
+import { CliError, EXIT, toCliError, usage } from './errors.js'
+import { writeFileAtomic } from './files.js'
+import { encodePng } from './png.js'
+import { Progress } from './progress.js'
+import { buildReport, duration, evenly } from './report.js'
+import { isRunConfig, recipeDiff, type RunConfig, type RunSettings, type StopRule } from './run-config.js'
+import { LAYOUT, RunFolder, snapshotName, type MetricsLine, type RunState } from './run-folder.js'
+import { loadTrainingData, type DataRequest, type LoadedData } from './resolve-dataset.js'
+import { exitCodeFor, StopRequest } from './signals.js'
+import { emptyAccumulator, trainLoop, type LoopState } from './training-loop.js'
+import { CHECKPOINT_FORMAT, PACKAGE_VERSION } from './version.js'
+import type { KnownDataset } from './datasets.js'
+import { readFileSync } from 'node:fs'
+
+/** The parsed flags of `train` (undefined: not given). */
+export interface TrainFlags {
+  dataset?: KnownDataset['id']
+  data?: string
+  limit?: number
+  epochs?: number
+  steps?: number
+  seconds?: number
+  batch?: number
+  seed?: number
+  lr?: number
+  gLr?: number
+  dLr?: number
+  beta1?: number
+  beta2?: number
+  latent?: number
+  gHidden?: number[]
+  dHidden?: number[]
+  dSteps?: number
+  labelSmoothing?: number
+  every?: number
+  out?: string
+  resume?: string
+}
+
+/** What a snapshot hook sees. */
+export interface SnapshotContext {
+  gan: Gan
+  step: number
+  data: ImageDataset
+  config: RunConfig
+}
+
+/**
+ * Adds numbers to a snapshot's metrics line (e.g. a quality score). Hooks run
+ * at every snapshot, in order, after the interval means are computed.
+ */
+export type SnapshotHook = (ctx: SnapshotContext) => Record<string, number> | void
+
+/** Extension points of {@link runTrain}. */
+export interface TrainExtensions {
+  hooks?: SnapshotHook[]
+  /** Whether the wasm module runs its SIMD build (shown in the report). */
+  simd: boolean
+  log: (line: string) => void
+  print: (line: string) => void
+}
+
+/** The default time budget when no stop flag is given: about a minute. */
+export const DEFAULT_SECONDS = 60
+/** Snapshots in a step-counted run when `--every` is not given. */
+const SNAPSHOTS_PER_RUN = 50
+/** Snapshot interval of a time-budgeted run when `--every` is not given. */
+const DEFAULT_EVERY_FOR_SECONDS = 200
+const GRID = 64
+const LATEST = 100
+/** Grids over time on the report page. */
+const MAX_GRIDS_SHOWN = 24
+
+function stopRule(f: TrainFlags): StopRule | undefined {
+  const given = (['epochs', 'steps', 'seconds'] as const).filter((k) => f[k] !== undefined)
+  if (given.length > 1) usage(`give only one of --epochs, --steps, --seconds (got ${given.map((g) => '--' + g).join(' and ')})`)
+  if (f.epochs !== undefined) return { epochs: f.epochs }
+  if (f.steps !== undefined) return { steps: f.steps }
+  if (f.seconds !== undefined) return { seconds: f.seconds }
+  return undefined
+}
+
+function stepsPerEpoch(count: number, batch: number, dSteps: number): number {
+  return Math.floor(count / (batch * dSteps))
+}
+
+/** The step a stop rule ends at, or undefined for a time budget. */
+function targetStepOf(c: RunConfig): number | undefined {
+  const s = c.run.stop
+  if ('steps' in s) return s.steps
+  if ('epochs' in s) return s.epochs * stepsPerEpoch(c.dataset.count, c.run.batch, c.model.dSteps)
+  return undefined
+}
+
+function defaultEvery(stop: StopRule, count: number, batch: number, dSteps: number): number {
+  if ('seconds' in stop) return DEFAULT_EVERY_FOR_SECONDS
+  const total = 'steps' in stop ? stop.steps : stop.epochs * stepsPerEpoch(count, batch, dSteps)
+  return Math.max(1, Math.ceil(total / SNAPSHOTS_PER_RUN))
+}
+
+/** A run config from the flags, on top of `base` (the checkpoint's, when resuming). */
+function buildConfig(f: TrainFlags, loaded: LoadedData, base: RunConfig | undefined): RunConfig {
+  const d = loaded.data
+  const bm = base?.model
+  type Optimizer = RunConfig['model']['generatorOptimizer']
+  const opt = (lr: number | undefined, from: Optimizer | undefined): Optimizer => ({
+    ...DEFAULT_OPTIMIZER,
+    ...from,
+    ...(lr !== undefined && { lr }),
+    ...(f.beta1 !== undefined && { beta1: f.beta1 }),
+    ...(f.beta2 !== undefined && { beta2: f.beta2 }),
+  })
+  // Defaults filled here, checked by the Gan constructor (the flags were checked when parsed).
+  const model: RunConfig['model'] = {
+    ...DEFAULT_CONFIG,
+    ...bm,
+    dataDim: d.dim,
+    ...(f.latent !== undefined && { latent: f.latent }),
+    ...(f.gHidden !== undefined && { generator: f.gHidden }),
+    ...(f.dHidden !== undefined && { discriminator: f.dHidden }),
+    ...(f.seed !== undefined && { seed: f.seed }),
+    ...(f.dSteps !== undefined && { dSteps: f.dSteps }),
+    ...(f.labelSmoothing !== undefined && { labelSmoothing: f.labelSmoothing }),
+    generatorOptimizer: opt(f.gLr ?? f.lr, bm?.generatorOptimizer),
+    discriminatorOptimizer: opt(f.dLr ?? f.lr, bm?.discriminatorOptimizer),
+  }
+  const batch = f.batch ?? base?.run.batch ?? 64
+  if (batch * model.dSteps > d.count) {
+    usage(
+      `--batch ${batch}${model.dSteps > 1 ? ` × --d-steps ${model.dSteps}` : ''} needs at least that many images, but the data has ${d.count}`,
+    )
+  }
+  if ('epochs' in (stopRule(f) ?? {}) && stepsPerEpoch(d.count, batch, model.dSteps) < 1) {
+    usage(`--epochs needs at least one step per epoch: --batch ${batch} is more than the ${d.count} images`)
+  }
+  const newStop = stopRule(f)
+  const stop = newStop ?? base?.run.stop ?? { seconds: DEFAULT_SECONDS }
+  // A new stop rule gets a snapshot interval to match, unless --every says otherwise.
+  const every = f.every ?? (newStop ? undefined : base?.run.every) ?? defaultEvery(stop, d.count, batch, model.dSteps)
+  if (base) {
+    // Everything the checkpoint fixes stays as stored, so the saved meta matches an uninterrupted run's.
+    // Recipe flags that differ are reported by the caller (recipeDiff), so batch and model are compared, not taken.
+    return { ...base, model, run: { ...base.run, batch, stop, every } }
+  }
+  const limit = f.limit
+  return {
+    kind: 'wasmgan-run',
+    createdWith: { wasmgan: PACKAGE_VERSION, checkpointFormat: CHECKPOINT_FORMAT },
+    dataset: {
+      ref: loaded.ref,
+      count: d.count,
+      height: d.height,
+      width: d.width,
+      ...(d.classNames && { classNames: d.classNames }),
+      digest: loaded.digest,
+    },
+    model,
+    run: { batch, ...(limit !== undefined && { limit }), stop, every, sampleSeed: model.seed, sampleCount: GRID },
+  }
+}
+
+/** Runs `wasmgan train`; resolves to the exit code. */
+export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<number> {
+  const { log, print } = ext
+  stopRule(f) // flag conflicts first: before any file or network is touched
+
+  // ---- the checkpoint to resume, if any
+  let resumed: { gan: Gan; config: RunConfig; path: string } | undefined
+  if (f.resume !== undefined) {
+    const ck = loadCheckpoint(f.resume)
+    if (!isRunConfig(ck.meta)) {
+      ck.gan.dispose()
+      throw new CliError(
+        EXIT.checkpoint,
+        `${f.resume} was not written by \`wasmgan train\` (its meta holds no run config), so there is no run to resume`,
+      )
+    }
+    resumed = { gan: ck.gan, config: ck.meta, path: resolve(f.resume) }
+    if (f.dataset !== undefined && f.dataset !== ck.meta.dataset.ref.name) {
+      usage(`--dataset ${f.dataset} differs from the checkpoint's dataset ${ck.meta.dataset.ref.name}; a resumed run keeps its data`)
+    }
+  }
+
+  const folder = new RunFolder(resolve(f.out ?? (resumed ? dirname(resumed.path) : defaultOutDir(f))))
+  // Cheap refusal before a long load or download: a folder that holds something other than a run.
+  folder.check()
+
+  // ---- data
+  const base = resumed?.config
+  const request: DataRequest = base
+    ? base.dataset.ref.name === 'custom'
+      ? { dataDir: f.data ?? base.dataset.ref.dir, limit: base.run.limit }
+      : { dataset: base.dataset.ref.name, limit: base.run.limit }
+    : { dataset: f.data === undefined ? (f.dataset ?? 'fashion-mnist') : undefined, dataDir: f.data, limit: f.limit }
+  if (base && f.limit !== undefined && f.limit !== base.run.limit) {
+    usage(`--limit ${f.limit} differs from the checkpoint's ${base.run.limit ?? 'none'}; a resumed run keeps its data`)
+  }
+  const loaded = await loadTrainingData(request, log)
+  if (base && loaded.digest !== base.dataset.digest) {
+    throw new CliError(EXIT.data, `the data in ${loaded.dir} is not the data this checkpoint was trained on (its SHA-256 differs)`)
+  }
+  const config = buildConfig(f, loaded, base)
+  if (base) {
+    const differs = recipeDiff(config, base)
+    if (differs.length) usage(`flags differ from the checkpoint's config (${differs.join(', ')}); a resumed run keeps its config`)
+  }
+
+  // ---- the model and the folder
+  let gan: Gan
+  try {
+    gan = resumed?.gan ?? new GanClass(config.model)
+  } catch (err) {
+    throw toCliError(err)
+  }
+  const startStep = gan.step
+  folder.prepare(config, { resumeStep: resumed ? startStep : undefined, log })
+  const state = initialState(folder, startStep, !!resumed)
+  const target = targetStepOf(config)
+  const budget = 'seconds' in config.run.stop ? config.run.stop.seconds : undefined
+  const resumeCommand = `wasmgan train --resume ${folder.shown(LAYOUT.checkpoint)}`
+  const images = (step: number) => step * config.run.batch * config.model.dSteps
+  let snapshotSeconds = state.snapshotSeconds
+
+  log(
+    `${resumed ? `resuming at step ${startStep}` : 'training'} on ${loaded.data.count} images of ${loaded.data.width}×${loaded.data.height} ` +
+      `from ${loaded.dir}; batch ${config.run.batch}, until ${target !== undefined ? `step ${target}` : `${budget} s`}, ` +
+      `snapshot every ${config.run.every} steps; ${ext.simd ? 'wasm simd128' : 'wasm scalar'}`,
+  )
+  log(`run folder: ${folder.shown()}`)
+
+  const save = (status: RunState['status'], signal?: string) => {
+    writeFileAtomic(folder.path(LAYOUT.checkpoint), gan.save(config as unknown as Record<string, unknown>))
+    folder.writeState({ step: gan.step, seconds: loop.seconds, snapshotSeconds, acc: loop.acc, status, ...(signal ? { signal } : {}) })
+  }
+  const writeLatest = (step: number) => {
+    const grid = imageGrid(gan.sample(LATEST, { seed: config.run.sampleSeed }), LATEST, { imageWidth: config.dataset.width, columns: 10 })
+    const png = encodePng(grid)
+    writeFileAtomic(folder.path(LAYOUT.latest), png)
+    return { step, png, count: LATEST }
+  }
+  const writeReport = (status: RunState['status'], m: StepMetrics, latest: ReturnType<typeof writeLatest>, signal?: string) => {
+    const metrics = folder.readMetrics()
+    writeFileAtomic(folder.path(LAYOUT.curves), curvesSvg(metrics))
+    const html = buildReport({
+      config,
+      metrics,
+      // Only the grids the page shows are read: a long run has hundreds.
+      snapshots: evenly(folder.snapshots(), MAX_GRIDS_SHOWN).map((s) => ({ step: s.step, png: readFileSync(folder.path(s.file)) })),
+      snapshotCount: folder.snapshots().length,
+      latest,
+      status,
+      signal,
+      step: m.step,
+      epoch: m.epoch,
+      images: images(m.step),
+      seconds: loop.seconds,
+      resumeCommand,
+      simd: ext.simd,
+    })
+    writeFileAtomic(folder.path(LAYOUT.report), html)
+  }
+
+  const loop: LoopState = { acc: state.acc, seconds: state.seconds }
+  const stop = new StopRequest().install((sig) => {
+    progress.stop()
+    log(`${sig}: stopping after this step and saving the checkpoint and report (again to quit at once)`)
+  })
+  const progress = new Progress(!!process.stderr.isTTY, startStep, log)
+  const info = (m: StepMetrics, sessionSeconds: number, ips: number) => ({
+    ...m,
+    targetStep: target,
+    budgetSeconds: budget === undefined ? undefined : budget - state.seconds,
+    sessionSeconds,
+    imagesPerSecond: ips,
+  })
+  const sessionStartSeconds = state.seconds
+  let outcome: 'done' | 'interrupted'
+  try {
+    outcome = await trainLoop({
+      gan,
+      data: loaded.data,
+      batch: config.run.batch,
+      every: config.run.every,
+      targetStep: target,
+      budgetSeconds: budget,
+      stop,
+      state: loop,
+      onSnapshot: (m) => {
+        const acc = loop.acc
+        const dt = loop.seconds - snapshotSeconds
+        const line: MetricsLine = {
+          step: m.step,
+          epoch: m.epoch,
+          from: acc.from,
+          dLoss: acc.dLoss / acc.n,
+          gLoss: acc.gLoss / acc.n,
+          dReal: acc.dReal / acc.n,
+          dFake: acc.dFake / acc.n,
+          images: images(m.step),
+          seconds: round3(loop.seconds),
+          imagesPerSecond: Math.round(dt > 0 ? (images(m.step) - images(acc.from)) / dt : 0),
+        }
+        for (const hook of ext.hooks ?? []) Object.assign(line, hook({ gan, step: m.step, data: loaded.data, config }))
+        const grid = imageGrid(gan.sample(config.run.sampleCount, { seed: config.run.sampleSeed }), config.run.sampleCount, {
+          imageWidth: config.dataset.width,
+        })
+        // Order matters for a crash: grid and metrics first, then the checkpoint; a resume drops what is newer than it.
+        writeFileAtomic(folder.path(snapshotName(m.step)), encodePng(grid))
+        folder.appendMetrics(line)
+        snapshotSeconds = loop.seconds
+        loop.acc = emptyAccumulator(m.step)
+        save('running')
+        writeReport('running', m, writeLatest(m.step))
+        // Plain output shows the interval means that metrics.jsonl records, not the last step's noise.
+        progress.snapshot(info({ ...m, ...line }, loop.seconds - sessionStartSeconds, line.imagesPerSecond))
+      },
+      onProgress: (m, sessionSeconds) => {
+        const ips = (images(m.step) - images(startStep)) / Math.max(sessionSeconds, 1e-9)
+        progress.update(info(m, sessionSeconds, ips))
+      },
+    })
+  } finally {
+    progress.stop()
+  }
+
+  // ---- finish: checkpoint, state and report describe where the run ended
+  const m = gan.metrics
+  const status: RunState['status'] = outcome === 'done' ? 'done' : 'interrupted'
+  const signal = outcome === 'interrupted' ? stop.signal : undefined
+  save(status, signal)
+  writeReport(status, m, writeLatest(m.step), signal)
+  stop.dispose()
+  gan.dispose()
+
+  const trained = m.step - startStep
+  const sessionSeconds = loop.seconds - sessionStartSeconds
+  const ips = sessionSeconds > 0 ? images(trained) / sessionSeconds : 0
+  print(
+    `${status === 'done' ? 'trained' : `interrupted by ${signal} after`} ${trained} steps (step ${m.step}, epoch ${m.epoch}) ` +
+      `in ${duration(sessionSeconds)}: ${Math.round(ips)} images/s; D ${m.dLoss.toFixed(3)} G ${m.gLoss.toFixed(3)}`,
+  )
+  print(`report: ${folder.shown(LAYOUT.report)}`)
+  if (status === 'interrupted') {
+    print(`resume: ${resumeCommand}`)
+    return exitCodeFor(signal!)
+  }
+  return EXIT.ok
+}
+
+/** The interval sums and clock to continue with: from state.json when it belongs to this checkpoint. */
+function initialState(folder: RunFolder, step: number, resuming: boolean): LoopState & { snapshotSeconds: number } {
+  if (!resuming) return { acc: emptyAccumulator(0), seconds: 0, snapshotSeconds: 0 }
+  const s = folder.readState()
+  if (s && s.step === step) return { acc: s.acc, seconds: s.seconds, snapshotSeconds: s.snapshotSeconds }
+  // A checkpoint from elsewhere (or a crash between checkpoint and state): restart the interval here.
+  const last = folder.readMetrics().filter((m) => m.step <= step)
+  const seconds = last.length ? last[last.length - 1]!.seconds : 0
+  return { acc: emptyAccumulator(step), seconds, snapshotSeconds: seconds }
+}
+
+function defaultOutDir(f: TrainFlags): string {
+  const name = f.data !== undefined ? 'data' : (f.dataset ?? 'fashion-mnist')
+  const t = new Date()
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `runs/${name}-${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}${p(t.getSeconds())}`
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000
