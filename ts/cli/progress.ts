@@ -28,7 +28,8 @@ const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'nan')
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'nan')
 
 function eta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?'
+  if (!Number.isFinite(seconds)) return '?'
+  if (seconds < 0) return '0s'
   const s = Math.round(seconds)
   return s < 60
     ? `${s}s`

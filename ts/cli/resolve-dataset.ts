@@ -79,9 +79,10 @@ export async function locateKnown(ds: KnownDataset, log: (line: string) => void)
 function howToGet(ds: KnownDataset, cached: string): string[] {
   const lines = [`looked in: ${ds.systemDir}, ${cached}`]
   if (ds.systemPackage) lines.push(`on Debian/Ubuntu (as root): apt-get install -y ${ds.systemPackage}`)
-  lines.push(`or, where there is a network, fetch the files into ${cached} and check their MD5 sums:`)
+  lines.push(`${ds.systemPackage ? 'or, ' : ''}on a machine with a network, fetch the files into ${cached} and check their MD5 sums:`)
   lines.push(`  mkdir -p ${cached} && cd ${cached}`)
   for (const f of trainFiles(ds)) lines.push(`  curl -fLO ${ds.mirrors[0]}${f.name}    # MD5 ${f.md5}`)
+  for (const m of ds.mirrors.slice(1)) lines.push(`  (the same files are at ${m})`)
   lines.push(
     `  md5sum ${trainFiles(ds)
       .map((f) => f.name)

@@ -245,7 +245,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   log(`run folder: ${folder.shown()}`)
 
   const save = (status: RunState['status'], signal?: string) => {
-    writeFileAtomic(folder.path(LAYOUT.checkpoint), gan.save(config as unknown as Record<string, unknown>))
+    writeFileAtomic(folder.path(LAYOUT.checkpoint), gan.save(config as unknown as Record<string, unknown>), { durable: true })
     folder.writeState({ step: gan.step, seconds: loop.seconds, snapshotSeconds, acc: loop.acc, status, ...(signal ? { signal } : {}) })
   }
   const writeLatest = (step: number) => {
