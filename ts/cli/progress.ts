@@ -53,7 +53,7 @@ export class Progress {
     if (tty) {
       this.#bar = new cliProgress.SingleBar(
         {
-          format: '{bar} {pct} | epoch {epoch} | step {stepText} | {ips} img/s | ETA {eta} | D {d} G {g} | D(x) {dx} D(G(z)) {dgz}',
+          format: '{bar} {pct} | epoch {epoch} | step {stepText} | {ips} img/s | ETA {etaText} | D {d} G {g} | D(x) {dx} D(G(z)) {dgz}',
           barsize: 20,
           hideCursor: true,
           stream: process.stderr,
@@ -88,7 +88,7 @@ export class Progress {
         epoch: p.epoch,
         stepText: p.targetStep !== undefined ? `${p.step}/${p.targetStep}` : String(p.step),
         ips: Math.round(p.imagesPerSecond),
-        eta: eta(remaining),
+        etaText: eta(remaining),
         d: f3(p.dLoss),
         g: f3(p.gLoss),
         dx: f2(p.dReal),
@@ -115,7 +115,7 @@ export class Progress {
     if (this.#bar) return
     const { payload } = this.#fields(p)
     this.out(
-      `step ${payload.stepText}  epoch ${p.epoch}  ${payload.ips} img/s  ETA ${payload.eta}  ` +
+      `step ${payload.stepText}  epoch ${p.epoch}  ${payload.ips} img/s  ETA ${payload.etaText}  ` +
         `D ${payload.d}  G ${payload.g}  D(x) ${payload.dx}  D(G(z)) ${payload.dgz}`,
     )
   }

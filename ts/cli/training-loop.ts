@@ -33,7 +33,8 @@ export interface LoopOptions {
   targetStep?: number
   /** Stop when the run's total training time reaches this (seconds rule). */
   budgetSeconds?: number
-  stop: StopRequest
+  /** Polled after every step (a signal handler can only set it between slices). */
+  stop: Pick<StopRequest, 'requested'>
   state: LoopState
   /** Called at every snapshot step with the metrics of that step; the loop resets the interval sums after it. */
   onSnapshot(m: StepMetrics): void
@@ -85,7 +86,7 @@ export async function trainLoop(o: LoopOptions): Promise<'done' | 'interrupted'>
         o.onSnapshot(m)
         o.state.acc = emptyAccumulator(m.step)
       }
-    } while (performance.now() < sliceEnd && !finished(m.step))
+    } while (performance.now() < sliceEnd && !finished(m.step) && !o.stop.requested)
     o.state.seconds = base + sessionSeconds()
     o.onProgress(m, sessionSeconds())
     // Lets signal handlers (and the progress bar's timer) run.
