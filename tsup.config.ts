@@ -10,8 +10,8 @@ const library: Options = {
   platform: 'neutral',
   target: 'es2020',
   sourcemap: true,
-  // Both builds run at once; the library's clean must not delete the CLI's output.
-  clean: ['!cli.js', '!cli.js.map'],
+  // Both builds run at once: each cleans only its own files (cli*, the rest).
+  clean: ['!cli*'],
 }
 
 // The `wasmgan` executable: Node only, ESM, with a shebang. It imports the
@@ -20,10 +20,15 @@ const library: Options = {
 const cli: Options = {
   entry: { cli: 'ts/cli/bin.ts' },
   format: ['esm'],
+  // Commands are loaded on demand (see ts/cli/constants.ts), as chunks next to cli.js.
+  splitting: true,
+  esbuildOptions(options) {
+    options.chunkNames = 'cli-[name]-[hash]'
+  },
   platform: 'node',
   target: 'node18',
   sourcemap: true,
-  clean: false,
+  clean: ['!index.*'],
   banner: { js: '#!/usr/bin/env node' },
   esbuildPlugins: [
     {

@@ -93,14 +93,16 @@ export function treeDigest(dir: string): Record<string, string> {
 }
 
 /**
- * A small real dataset for fast runs: the first `count` Fashion-MNIST
- * training images and labels, written as gzipped IDX files into `dir`.
+ * A small real dataset for fast runs: the first `count` Fashion-MNIST images
+ * and labels, written as gzipped IDX files named like a training set into
+ * `dir`. Taken from the 10,000-image test split, which decompresses six times
+ * faster than the training split.
  */
 export async function writeFashionSubset(dir: string, count: number): Promise<void> {
   mkdirSync(dir, { recursive: true })
   const [images, labels] = await Promise.all([
-    loadIdx(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')),
-    loadIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz')),
+    loadIdx(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')),
+    loadIdx(join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz')),
   ])
   const dim = 28 * 28
   const img = await encodeIdx({ dtype: 'u8', shape: [count, 28, 28], data: images.data.subarray(0, count * dim) }, { gzip: true })

@@ -57,12 +57,12 @@ async function run(gan: Gan, state: LoopState, target: number, stopAt = Infinity
 
 it('stops between snapshots and continues to the same means and bytes as an unbroken run', async () => {
   const whole = new Gan({ seed: 9 })
-  const ref = await run(whole, { acc: emptyAccumulator(0), seconds: 0 }, 40)
+  const ref = await run(whole, { acc: emptyAccumulator(0), seconds: 0, writeSeconds: 0 }, 40)
   expect(ref.outcome).toBe('done')
   expect(ref.snaps.map((s) => s.step)).toEqual([10, 20, 30, 40])
 
   const first = new Gan({ seed: 9 })
-  const state: LoopState = { acc: emptyAccumulator(0), seconds: 0 }
+  const state: LoopState = { acc: emptyAccumulator(0), seconds: 0, writeSeconds: 0 }
   const part = await run(first, state, 40, 15)
   expect(part.outcome).toBe('interrupted')
   expect(first.step).toBe(15)
@@ -83,7 +83,7 @@ it('stops between snapshots and continues to the same means and bytes as an unbr
 
 it('ends a time budget with a snapshot of the last step', async () => {
   const gan = new Gan({ seed: 2 })
-  const state: LoopState = { acc: emptyAccumulator(0), seconds: 0 }
+  const state: LoopState = { acc: emptyAccumulator(0), seconds: 0, writeSeconds: 0 }
   const snaps: number[] = []
   const outcome = await trainLoop({
     gan,

@@ -6,6 +6,7 @@
  */
 
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, MNIST_CLASSES, MNIST_DIR } from '../data.js'
+import type { DatasetId } from './constants.js'
 
 /** One file of a dataset and its published checksum. */
 export interface DatasetFile {
@@ -17,7 +18,7 @@ export interface DatasetFile {
 /** A dataset known by name. */
 export interface KnownDataset {
   /** The `--dataset` value. */
-  id: 'fashion-mnist' | 'mnist'
+  id: DatasetId
   /** Human-readable name. */
   title: string
   /** Where a Debian package installs the files (checked first). */
@@ -80,10 +81,7 @@ const MNIST: KnownDataset = {
 }
 
 /** Every dataset known by name, by `--dataset` value. */
-export const KNOWN_DATASETS: Readonly<Record<KnownDataset['id'], KnownDataset>> = Object.freeze({
+export const KNOWN_DATASETS: Readonly<Record<DatasetId, KnownDataset>> = Object.freeze({
   'fashion-mnist': FASHION_MNIST,
   mnist: MNIST,
 })
-
-/** The `--dataset` values. */
-export const DATASET_IDS = Object.keys(KNOWN_DATASETS) as KnownDataset['id'][]

@@ -5,7 +5,12 @@
  * was interrupted on purpose.
  */
 
-import { WasmganError } from '../errors.js'
+import type { ErrorCode } from '../errors.js'
+
+/** A WasmganError, recognised by shape so this module does not load the library (see constants.ts). */
+function isWasmganError(err: unknown): err is Error & { code: ErrorCode } {
+  return err instanceof Error && err.name === 'WasmganError' && typeof (err as { code?: unknown }).code === 'string'
+}
 
 /** Exit codes of `wasmgan`; the README lists the same table. */
 export const EXIT = Object.freeze({
@@ -53,7 +58,7 @@ export function usage(message: string): never {
 export function toCliError(err: unknown, kind: 'data' | 'checkpoint' | 'output' | 'internal' = 'internal', context?: string): CliError {
   if (err instanceof CliError) return err
   const prefix = context ? `${context}: ` : ''
-  if (err instanceof WasmganError) {
+  if (isWasmganError(err)) {
     const code =
       err.code === 'E_CORRUPT_CHECKPOINT' || err.code === 'E_UNSUPPORTED_VERSION'
         ? EXIT.checkpoint

@@ -6,15 +6,17 @@
  */
 
 import { Command, CommanderError, Option } from 'commander'
-import { init } from '../load.js'
-import { DATASET_IDS } from './datasets.js'
+import { DATASET_IDS, DEFAULT_SECONDS, SAMPLE_FORMATS } from './constants.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
-import { runInfo } from './info.js'
-import { runInterpolate } from './interpolate.js'
 import { flag, parseChoice, parseInteger, parseReal, parseWidths } from './options.js'
-import { runSample, SAMPLE_FORMATS } from './sample.js'
-import { DEFAULT_SECONDS, runTrain, type TrainFlags } from './train.js'
+import type { TrainFlags } from './train.js'
 import { PACKAGE_VERSION } from './version.js'
+
+/** Loads the wasm module (and with it the library) only when a command runs. */
+async function start(): Promise<{ simd: boolean }> {
+  const { init } = await import('../load.js')
+  return init()
+}
 
 const log = (line: string) => process.stderr.write(line + '\n')
 const print = (line: string) => process.stdout.write(line + '\n')
@@ -85,7 +87,8 @@ export function buildProgram(done: (code: number) => void): Command {
     )
     .action(async (opts: TrainFlags) => {
       if (opts.dataset !== undefined && opts.data !== undefined) usage('give --dataset or --data, not both')
-      const { simd } = await init()
+      const { simd } = await start()
+      const { runTrain } = await import('./train.js')
       done(await runTrain(opts, { simd, log, print }))
     })
 
@@ -105,7 +108,8 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--force', 'replace --out if it exists')
     .addHelpText('after', EXIT_HELP)
     .action(async (opts) => {
-      await init()
+      await start()
+      const { runSample } = await import('./sample.js')
       done(await runSample(opts, print))
     })
 
@@ -123,7 +127,8 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--force', 'replace --out if it exists')
     .addHelpText('after', EXIT_HELP)
     .action(async (opts) => {
-      await init()
+      await start()
+      const { runInterpolate } = await import('./interpolate.js')
       done(await runInterpolate(opts, print))
     })
 
@@ -134,7 +139,8 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .addHelpText('after', EXIT_HELP)
     .action(async (path: string, opts: { json?: boolean }) => {
-      await init()
+      await start()
+      const { runInfo } = await import('./info.js')
       done(await runInfo(path, !!opts.json, print))
     })
 

@@ -25,8 +25,10 @@ export interface ReportInput {
   step: number
   epoch: number
   images: number
-  /** Training wall time over all sessions (s). */
+  /** Wall time of training over all sessions (s), snapshots included. */
   seconds: number
+  /** The part of `seconds` spent training (not writing snapshots). */
+  trainSeconds: number
   /** The command that continues this run. */
   resumeCommand: string
   /** Whether the simd128 build ran. */
@@ -83,8 +85,11 @@ function facts(r: ReportInput): string {
     ['steps', `${int(r.step)} (batch ${r.config.run.batch}; stop after ${esc(describeStop(r.config.run.stop))})`],
     ['epochs', `${(r.images / r.config.dataset.count).toFixed(2)} passes over the data`],
     ['images seen', int(r.images)],
-    ['wall time', duration(r.seconds)],
-    ['speed', `${int(r.seconds > 0 ? r.images / r.seconds : 0)} images/s (${r.simd ? 'WebAssembly SIMD' : 'scalar WebAssembly'})`],
+    ['wall time', `${duration(r.seconds)} (${duration(r.seconds - r.trainSeconds)} of it writing snapshots)`],
+    [
+      'speed',
+      `${int(r.trainSeconds > 0 ? r.images / r.trainSeconds : 0)} images/s while training (${r.simd ? 'WebAssembly SIMD' : 'scalar WebAssembly'})`,
+    ],
   ]
   if (last) {
     rows.push(['last losses', `D ${fmt(last.dLoss)}, G ${fmt(last.gLoss)} (mean over steps ${int(last.from + 1)}–${int(last.step)})`])

@@ -33,9 +33,9 @@ export interface MetricsLine {
   dFake: number
   /** Real images seen by the model so far. */
   images: number
-  /** Training wall time so far, summed over every session of the run (s). */
+  /** Wall time of training so far, summed over every session of the run, snapshots included (s). */
   seconds: number
-  /** Real images per second over this interval. */
+  /** Real images per second over this interval, time spent writing snapshots left out. */
   imagesPerSecond: number
   /** Extra numbers from snapshot hooks (e.g. a quality score). */
   [extra: string]: number
@@ -55,10 +55,12 @@ export interface Accumulator {
 export interface RunState {
   /** The checkpoint's step when this was written. */
   step: number
-  /** Training wall time so far (s). */
+  /** Wall time of training so far (s). */
   seconds: number
-  /** Wall time at the last snapshot, to compute that interval's images/s. */
-  snapshotSeconds: number
+  /** The part of `seconds` spent writing snapshots. */
+  writeSeconds: number
+  /** `seconds` and `writeSeconds` when the last snapshot began, for the next interval's images/s. */
+  lastSnapshot: { seconds: number; writeSeconds: number }
   acc: Accumulator
   status: 'running' | 'done' | 'interrupted'
   /** The signal that stopped the run, when interrupted. */

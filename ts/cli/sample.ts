@@ -8,15 +8,12 @@
 import { encodeIdx } from '../idx.js'
 import { imageGrid } from '../grid.js'
 import { loadCheckpoint } from './checkpoint-file.js'
+import type { SampleFormat } from './constants.js'
 import { EXIT, usage } from './errors.js'
 import { encodeNpyF32 } from './npy.js'
 import { checkOutputFile, writeOutputFile } from './output-file.js'
 import { encodePng } from './png.js'
 import { imageShape } from './run-config.js'
-
-/** Output formats of `sample`. */
-export const SAMPLE_FORMATS = ['png', 'idx', 'npy'] as const
-export type SampleFormat = (typeof SAMPLE_FORMATS)[number]
 
 /** The flags of `sample`. */
 export interface SampleFlags {

@@ -13,6 +13,7 @@ import { imageGrid } from '../grid.js'
 import type { ImageDataset } from '../data.js'
 import { Gan as GanClass } from '../gan.js'
 import { loadCheckpoint } from './checkpoint-file.js'
+import { DEFAULT_SECONDS } from './constants.js'
 import { curvesSvg } from './curves.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
 import { writeFileAtomic } from './files.js'
@@ -76,8 +77,6 @@ export interface TrainExtensions {
   print: (line: string) => void
 }
 
-/** The default time budget when no stop flag is given: about a minute. */
-export const DEFAULT_SECONDS = 60
 /** Snapshots in a step-counted run when `--every` is not given. */
 const SNAPSHOTS_PER_RUN = 50
 /** Snapshot interval of a time-budgeted run when `--every` is not given. */
@@ -235,7 +234,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   const budget = 'seconds' in config.run.stop ? config.run.stop.seconds : undefined
   const resumeCommand = `wasmgan train --resume ${folder.shown(LAYOUT.checkpoint)}`
   const images = (step: number) => step * config.run.batch * config.model.dSteps
-  let snapshotSeconds = state.snapshotSeconds
+  let lastSnapshot = state.lastSnapshot
 
   log(
     `${resumed ? `resuming at step ${startStep}` : 'training'} on ${loaded.data.count} images of ${loaded.data.width}×${loaded.data.height} ` +
@@ -246,7 +245,15 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
 
   const save = (status: RunState['status'], signal?: string) => {
     writeFileAtomic(folder.path(LAYOUT.checkpoint), gan.save(config as unknown as Record<string, unknown>), { durable: true })
-    folder.writeState({ step: gan.step, seconds: loop.seconds, snapshotSeconds, acc: loop.acc, status, ...(signal ? { signal } : {}) })
+    folder.writeState({
+      step: gan.step,
+      seconds: loop.seconds,
+      writeSeconds: loop.writeSeconds,
+      lastSnapshot,
+      acc: loop.acc,
+      status,
+      ...(signal ? { signal } : {}),
+    })
   }
   const writeLatest = (step: number) => {
     const grid = imageGrid(gan.sample(LATEST, { seed: config.run.sampleSeed }), LATEST, { imageWidth: config.dataset.width, columns: 10 })
@@ -270,13 +277,14 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
       epoch: m.epoch,
       images: images(m.step),
       seconds: loop.seconds,
+      trainSeconds: loop.seconds - loop.writeSeconds,
       resumeCommand,
       simd: ext.simd,
     })
     writeFileAtomic(folder.path(LAYOUT.report), html)
   }
 
-  const loop: LoopState = { acc: state.acc, seconds: state.seconds }
+  const loop: LoopState = { acc: state.acc, seconds: state.seconds, writeSeconds: state.writeSeconds }
   const stop = new StopRequest().install((sig) => {
     progress.stop()
     log(`${sig}: stopping after this step and saving the checkpoint and report (again to quit at once)`)
@@ -289,7 +297,6 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
     sessionSeconds,
     imagesPerSecond: ips,
   })
-  const sessionStartSeconds = state.seconds
   let outcome: 'done' | 'interrupted'
   try {
     outcome = await trainLoop({
@@ -303,7 +310,8 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
       state: loop,
       onSnapshot: (m) => {
         const acc = loop.acc
-        const dt = loop.seconds - snapshotSeconds
+        // Training time since the last snapshot began, without that snapshot's own writing.
+        const dt = loop.seconds - loop.writeSeconds - (lastSnapshot.seconds - lastSnapshot.writeSeconds)
         const line: MetricsLine = {
           step: m.step,
           epoch: m.epoch,
@@ -323,12 +331,12 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
         // Order matters for a crash: grid and metrics first, then the checkpoint; a resume drops what is newer than it.
         writeFileAtomic(folder.path(snapshotName(m.step)), encodePng(grid))
         folder.appendMetrics(line)
-        snapshotSeconds = loop.seconds
+        lastSnapshot = { seconds: loop.seconds, writeSeconds: loop.writeSeconds }
         loop.acc = emptyAccumulator(m.step)
         save('running')
         writeReport('running', m, writeLatest(m.step))
         // Plain output shows the interval means that metrics.jsonl records, not the last step's noise.
-        progress.snapshot(info({ ...m, ...line }, loop.seconds - sessionStartSeconds, line.imagesPerSecond))
+        progress.snapshot(info({ ...m, ...line }, loop.seconds - state.seconds, line.imagesPerSecond))
       },
       onProgress: (m, sessionSeconds) => {
         const ips = (images(m.step) - images(startStep)) / Math.max(sessionSeconds, 1e-9)
@@ -349,11 +357,13 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   gan.dispose()
 
   const trained = m.step - startStep
-  const sessionSeconds = loop.seconds - sessionStartSeconds
-  const ips = sessionSeconds > 0 ? images(trained) / sessionSeconds : 0
+  const sessionSeconds = loop.seconds - state.seconds
+  const writing = loop.writeSeconds - state.writeSeconds
+  const ips = sessionSeconds - writing > 0 ? images(trained) / (sessionSeconds - writing) : 0
   print(
     `${status === 'done' ? 'trained' : `interrupted by ${signal} after`} ${trained} steps (step ${m.step}, epoch ${m.epoch}) ` +
-      `in ${duration(sessionSeconds)}: ${Math.round(ips)} images/s; D ${m.dLoss.toFixed(3)} G ${m.gLoss.toFixed(3)}`,
+      `in ${duration(sessionSeconds)}: ${Math.round(ips)} images/s (${duration(writing)} of that writing snapshots); ` +
+      `D ${m.dLoss.toFixed(3)} G ${m.gLoss.toFixed(3)}`,
   )
   print(`report: ${folder.shown(LAYOUT.report)}`)
   if (status === 'interrupted') {
@@ -363,15 +373,15 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   return EXIT.ok
 }
 
-/** The interval sums and clock to continue with: from state.json when it belongs to this checkpoint. */
-function initialState(folder: RunFolder, step: number, resuming: boolean): LoopState & { snapshotSeconds: number } {
-  if (!resuming) return { acc: emptyAccumulator(0), seconds: 0, snapshotSeconds: 0 }
+/** The interval sums and clocks to continue with: from state.json when it belongs to this checkpoint. */
+function initialState(folder: RunFolder, step: number, resuming: boolean): LoopState & Pick<RunState, 'lastSnapshot'> {
+  const fresh = (seconds: number) => ({ acc: emptyAccumulator(step), seconds, writeSeconds: 0, lastSnapshot: { seconds, writeSeconds: 0 } })
+  if (!resuming) return fresh(0)
   const s = folder.readState()
-  if (s && s.step === step) return { acc: s.acc, seconds: s.seconds, snapshotSeconds: s.snapshotSeconds }
+  if (s && s.step === step) return { acc: s.acc, seconds: s.seconds, writeSeconds: s.writeSeconds, lastSnapshot: s.lastSnapshot }
   // A checkpoint from elsewhere (or a crash between checkpoint and state): restart the interval here.
   const last = folder.readMetrics().filter((m) => m.step <= step)
-  const seconds = last.length ? last[last.length - 1]!.seconds : 0
-  return { acc: emptyAccumulator(step), seconds, snapshotSeconds: seconds }
+  return fresh(last.length ? last[last.length - 1]!.seconds : 0)
 }
 
 function defaultOutDir(f: TrainFlags): string {

@@ -19,8 +19,10 @@ import type { StopRequest } from './signals.js'
 /** The loop's running state, restored on resume. */
 export interface LoopState {
   acc: Accumulator
-  /** Training wall time over all sessions (s). */
+  /** Wall time of the loop over all sessions (s), snapshots included. */
   seconds: number
+  /** The part of `seconds` spent in snapshots (grids, checkpoint, report), so speed can leave it out. */
+  writeSeconds: number
 }
 
 /** What the loop needs. */
@@ -66,6 +68,14 @@ export async function trainLoop(o: LoopOptions): Promise<'done' | 'interrupted'>
   const finished = (step: number) =>
     (o.targetStep !== undefined && step >= o.targetStep) || (o.budgetSeconds !== undefined && base + sessionSeconds() >= o.budgetSeconds)
 
+  const snapshot = (m: StepMetrics) => {
+    const t0 = sessionSeconds()
+    o.state.seconds = base + t0
+    o.onSnapshot(m)
+    o.state.acc = emptyAccumulator(m.step)
+    o.state.writeSeconds += sessionSeconds() - t0
+  }
+
   let m = o.gan.metrics
   let outcome: 'done' | 'interrupted'
   for (;;) {
@@ -81,11 +91,7 @@ export async function trainLoop(o: LoopOptions): Promise<'done' | 'interrupted'>
     do {
       m = o.gan.train(o.data, 1, { batchSize: o.batch })
       accumulate(o.state.acc, m)
-      if (m.step % o.every === 0 || m.step === o.targetStep) {
-        o.state.seconds = base + sessionSeconds()
-        o.onSnapshot(m)
-        o.state.acc = emptyAccumulator(m.step)
-      }
+      if (m.step % o.every === 0 || m.step === o.targetStep) snapshot(m)
     } while (performance.now() < sliceEnd && !finished(m.step) && !o.stop.requested)
     o.state.seconds = base + sessionSeconds()
     o.onProgress(m, sessionSeconds())
@@ -94,9 +100,6 @@ export async function trainLoop(o: LoopOptions): Promise<'done' | 'interrupted'>
   }
   o.state.seconds = base + sessionSeconds()
   // A time budget ends between snapshot steps: the last step still gets its snapshot.
-  if (outcome === 'done' && o.state.acc.n > 0) {
-    o.onSnapshot(m)
-    o.state.acc = emptyAccumulator(m.step)
-  }
+  if (outcome === 'done' && o.state.acc.n > 0) snapshot(m)
   return outcome
 }

@@ -1,0 +1,18 @@
+/**
+ * Names and defaults the argument parser needs. They live apart from the
+ * commands so that parsing (and failing on a bad flag, or printing --help)
+ * loads only commander: the commands, the library and the image encoders are
+ * imported when a command runs.
+ */
+
+/** The `--dataset` values. */
+export const DATASET_IDS = ['fashion-mnist', 'mnist'] as const
+/** A dataset known by name. */
+export type DatasetId = (typeof DATASET_IDS)[number]
+
+/** Output formats of `sample`. */
+export const SAMPLE_FORMATS = ['png', 'idx', 'npy'] as const
+export type SampleFormat = (typeof SAMPLE_FORMATS)[number]
+
+/** The time budget of `train` when no stop flag is given: about a minute. */
+export const DEFAULT_SECONDS = 60
