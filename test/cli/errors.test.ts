@@ -100,6 +100,8 @@ describe('bad flag values (exit 2)', () => {
     [['--beta1', '1'], '--beta1 must be a number ≥ 0 and < 1, got "1"'],
     [['--g-hidden', '128,,128'], '--g-hidden must be comma-separated layer widths'],
     [['--dataset', 'cifar'], '--dataset must be one of fashion-mnist, mnist, got "cifar"'],
+    [['--loss', 'wasserstein'], '--loss must be one of bce, hinge, least-squares, got "wasserstein"'],
+    [['--ema-decay', '1'], '--ema-decay must be a number ≥ 0 and < 1, got "1"'],
     [['--seconds', '5'], 'give only one of --epochs, --steps, --seconds (got --steps and --seconds)'],
     [['--bogus'], "error: unknown option '--bogus'"],
     [['--limit', '100000'], '--limit 100000 is more than the 128 images'],

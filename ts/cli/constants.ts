@@ -14,5 +14,8 @@ export type DatasetId = (typeof DATASET_IDS)[number]
 export const SAMPLE_FORMATS = ['png', 'idx', 'npy'] as const
 export type SampleFormat = (typeof SAMPLE_FORMATS)[number]
 
+/** The `--loss` values (GanConfig.loss). */
+export const LOSSES = ['bce', 'hinge', 'least-squares'] as const
+
 /** The time budget of `train` when no stop flag is given: about a minute. */
 export const DEFAULT_SECONDS = 60

@@ -112,7 +112,7 @@ export function lineChart(spec: ChartSpec): string {
 }
 
 /** The two charts of a run: losses, and D's outputs on real and generated images. */
-export function runCharts(metrics: MetricsLine[]): { losses: string; outputs: string } {
+export function runCharts(metrics: MetricsLine[], loss: 'bce' | 'hinge' | 'least-squares' = 'bce'): { losses: string; outputs: string } {
   const pts = (k: keyof MetricsLine) => metrics.map((m) => [m.step, m[k]] as [number, number])
   const steps = metrics.map((m) => m.step)
   const losses = lineChart({
@@ -127,7 +127,8 @@ export function runCharts(metrics: MetricsLine[]): { losses: string; outputs: st
   const outputs = lineChart({
     title: 'Discriminator outputs: D(x) on real, D(G(z)) on generated',
     xLabel: 'step',
-    yRange: [0, 1],
+    // Probabilities under BCE and hinge; raw scores (aimed at 1 and 0) under least squares.
+    ...(loss !== 'least-squares' && { yRange: [0, 1] as [number, number] }),
     series: [
       { name: 'D(x)', color: '#2ca02c', points: pts('dReal') },
       { name: 'D(G(z))', color: '#ff7f0e', points: pts('dFake') },
@@ -146,8 +147,8 @@ export function runCharts(metrics: MetricsLine[]): { losses: string; outputs: st
 }
 
 /** curves.svg: both charts stacked in one standalone SVG file. */
-export function curvesSvg(metrics: MetricsLine[]): string {
-  const { losses, outputs } = runCharts(metrics)
+export function curvesSvg(metrics: MetricsLine[], loss?: 'bce' | 'hinge' | 'least-squares'): string {
+  const { losses, outputs } = runCharts(metrics, loss)
   const inner = (svg: string, y: number) => svg.replace('<svg ', `<svg y="${y}" `)
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +

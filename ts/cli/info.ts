@@ -33,7 +33,10 @@ export async function runInfo(path: string, json: boolean, print: (line: string)
     ],
     ['discriminator', `${c.dataDim} → ${c.discriminator.join(' → ')} → 1`],
     ['optimizers', `G ${optText(c.generatorOptimizer)}; D ${optText(c.discriminatorOptimizer)}`],
-    ['training', `seed ${c.seed}, ${c.dSteps} D step(s) per G step, label smoothing ${c.labelSmoothing}`],
+    [
+      'training',
+      `${c.loss} loss, seed ${c.seed}, ${c.dSteps} D step(s) per G step, label smoothing ${c.labelSmoothing}, EMA ${c.emaDecay > 0 ? `decay ${c.emaDecay}` : 'off'}`,
+    ],
   ]
   if (isRunConfig(meta)) {
     const d = meta.dataset

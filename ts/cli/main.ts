@@ -6,7 +6,7 @@
  */
 
 import { Command, CommanderError, Option } from 'commander'
-import { DATASET_IDS, DEFAULT_SECONDS, SAMPLE_FORMATS } from './constants.js'
+import { DATASET_IDS, DEFAULT_SECONDS, LOSSES, SAMPLE_FORMATS } from './constants.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
 import { flag, parseChoice, parseInteger, parseReal, parseWidths } from './options.js'
 import type { TrainFlags } from './train.js'
@@ -76,6 +76,16 @@ export function buildProgram(done: (code: number) => void): Command {
       '--label-smoothing <x>',
       'one-sided label smoothing in [0, 0.5) (default 0)',
       flag('--label-smoothing', (n, t) => parseReal(n, t, 0, 0.5, { maxExclusive: true })),
+    )
+    .addOption(
+      new Option('--loss <name>', 'adversarial loss: bce | hinge | least-squares (default bce)').argParser(
+        flag('--loss', (n, t) => parseChoice(n, t, LOSSES)),
+      ),
+    )
+    .option(
+      '--ema-decay <x>',
+      "decay of a moving average of G's weights that sampling uses, in [0, 1); 0 = off (default)",
+      flag('--ema-decay', unitOpen),
     )
     .option('--every <n>', 'steps between snapshots (default: 50 per run, or every 200 steps with --seconds)', flag('--every', int(1)))
     .option('--out <dir>', "the run folder (default runs/<dataset>-<date>-<time>; with --resume, the checkpoint's folder)")

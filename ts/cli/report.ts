@@ -29,6 +29,8 @@ export interface ReportInput {
   seconds: number
   /** The part of `seconds` spent training (not writing snapshots). */
   trainSeconds: number
+  /** Training problems reported so far. */
+  warnings: { step: number; kind: string; message: string }[]
   /** The command that continues this run. */
   resumeCommand: string
   /** Whether the simd128 build ran. */
@@ -111,6 +113,8 @@ function configTable(c: RunConfig): string {
     ['latent z', `${m.latent} values, ${m.latentDistribution}`],
     ['G optimizer', opt(m.generatorOptimizer)],
     ['D optimizer', opt(m.discriminatorOptimizer)],
+    ['loss', m.loss],
+    ['EMA of G', m.emaDecay > 0 ? `decay ${m.emaDecay} (samples use the averaged weights)` : 'off'],
     ['D steps per G step', String(m.dSteps)],
     ['label smoothing', String(m.labelSmoothing)],
     ['seed', String(m.seed)],
@@ -139,10 +143,27 @@ img.px{image-rendering:pixelated;image-rendering:crisp-edges;background:#fff;bor
 .note{font-size:13px;color:#555;max-width:820px} code{background:#eee;padding:1px 4px;border-radius:3px}
 `
 
+function lossNote(loss: RunConfig['model']['loss']): string {
+  const collapse = 'A D loss falling toward 0 while G loss climbs means the discriminator has won and the generator stopped learning.'
+  if (loss === 'bce') {
+    return `With the BCE loss a healthy run has D loss settle near 1.0–1.4 and G loss near 0.7–2, and D(x) above D(G(z)) with both away from 0 and 1. ${collapse}`
+  }
+  if (loss === 'hinge')
+    return `Hinge loss: D(x) and D(G(z)) are σ(D's output); D(x) should stay above D(G(z)) with both away from 0 and 1. ${collapse}`
+  return 'Least-squares loss: D(x) and D(G(z)) are raw outputs that D pushes toward 1 and 0; a gap that stays open but does not reach 1 and 0 is healthy.'
+}
+
+function warningsBlock(warnings: ReportInput['warnings']): string {
+  if (warnings.length === 0) return ''
+  return `<div class="status stopped"><b>Warnings during training</b><ul>${warnings
+    .map((w) => `<li>step ${int(w.step)}: ${esc(w.message)}</li>`)
+    .join('')}</ul></div>`
+}
+
 /** The report page as one HTML string. */
 export function buildReport(r: ReportInput): string {
   const title = `wasmgan run: ${datasetName(r.config)}`
-  const { losses, outputs } = runCharts(r.metrics)
+  const { losses, outputs } = runCharts(r.metrics, r.config.model.loss)
   const shown = r.snapshots
   const total = r.snapshotCount ?? shown.length
   const latest = r.latest
@@ -179,8 +200,8 @@ ${statusBlock(r)}
 </div>
 <h2>Curves</h2>
 <div class="charts">${losses}${outputs}</div>
-<p class="note">A healthy run has D loss settle near 1.0–1.4 and G loss near 0.7–2, and D(x) above D(G(z)) with both away from 0 and 1.
-A D loss falling toward 0 with G loss climbing means the discriminator has won and the generator stopped learning.</p>
+<p class="note">${lossNote(r.config.model.loss)}</p>
+${warningsBlock(r.warnings)}
 <h2>Grids over time</h2>
 <p class="note">Each grid shows the same ${r.config.run.sampleCount} latent vectors (seed ${r.config.run.sampleSeed}) passed through the generator at that step, so the change from grid to grid is learning alone.</p>
 ${timeline}

@@ -62,6 +62,8 @@ export interface RunState {
   /** `seconds` and `writeSeconds` when the last snapshot began, for the next interval's images/s. */
   lastSnapshot: { seconds: number; writeSeconds: number }
   acc: Accumulator
+  /** Training problems `fit` reported so far (discriminator wins, diversity falls). */
+  warnings: { step: number; kind: string; message: string }[]
   status: 'running' | 'done' | 'interrupted'
   /** The signal that stopped the run, when interrupted. */
   signal?: string

@@ -49,6 +49,8 @@ export interface TrainFlags {
   dHidden?: number[]
   dSteps?: number
   labelSmoothing?: number
+  loss?: RunConfig['model']['loss']
+  emaDecay?: number
   every?: number
   out?: string
   resume?: string
@@ -136,6 +138,8 @@ function buildConfig(f: TrainFlags, loaded: LoadedData, base: RunConfig | undefi
     ...(f.seed !== undefined && { seed: f.seed }),
     ...(f.dSteps !== undefined && { dSteps: f.dSteps }),
     ...(f.labelSmoothing !== undefined && { labelSmoothing: f.labelSmoothing }),
+    ...(f.loss !== undefined && { loss: f.loss }),
+    ...(f.emaDecay !== undefined && { emaDecay: f.emaDecay }),
     generatorOptimizer: opt(f.gLr ?? f.lr, bm?.generatorOptimizer),
     discriminatorOptimizer: opt(f.dLr ?? f.lr, bm?.discriminatorOptimizer),
   }
@@ -235,6 +239,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   const resumeCommand = `wasmgan train --resume ${folder.shown(LAYOUT.checkpoint)}`
   const images = (step: number) => step * config.run.batch * config.model.dSteps
   let lastSnapshot = state.lastSnapshot
+  const warnings = state.warnings
 
   log(
     `${resumed ? `resuming at step ${startStep}` : 'training'} on ${loaded.data.count} images of ${loaded.data.width}×${loaded.data.height} ` +
@@ -251,6 +256,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
       writeSeconds: loop.writeSeconds,
       lastSnapshot,
       acc: loop.acc,
+      warnings,
       status,
       ...(signal ? { signal } : {}),
     })
@@ -263,7 +269,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   }
   const writeReport = (status: RunState['status'], m: StepMetrics, latest: ReturnType<typeof writeLatest>, signal?: string) => {
     const metrics = folder.readMetrics()
-    writeFileAtomic(folder.path(LAYOUT.curves), curvesSvg(metrics))
+    writeFileAtomic(folder.path(LAYOUT.curves), curvesSvg(metrics, config.model.loss))
     const html = buildReport({
       config,
       metrics,
@@ -278,6 +284,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
       images: images(m.step),
       seconds: loop.seconds,
       trainSeconds: loop.seconds - loop.writeSeconds,
+      warnings,
       resumeCommand,
       simd: ext.simd,
     })
@@ -338,6 +345,11 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
         // Plain output shows the interval means that metrics.jsonl records, not the last step's noise.
         progress.snapshot(info({ ...m, ...line }, loop.seconds - state.seconds, line.imagesPerSecond))
       },
+      onWarning: (w, step) => {
+        warnings.push({ step, kind: w.kind, message: w.message })
+        progress.stop()
+        log(`warning at step ${step}: ${w.message}`)
+      },
       onProgress: (m, sessionSeconds) => {
         const ips = (images(m.step) - images(startStep)) / Math.max(sessionSeconds, 1e-9)
         progress.update(info(m, sessionSeconds, ips))
@@ -373,12 +385,20 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   return EXIT.ok
 }
 
-/** The interval sums and clocks to continue with: from state.json when it belongs to this checkpoint. */
-function initialState(folder: RunFolder, step: number, resuming: boolean): LoopState & Pick<RunState, 'lastSnapshot'> {
-  const fresh = (seconds: number) => ({ acc: emptyAccumulator(step), seconds, writeSeconds: 0, lastSnapshot: { seconds, writeSeconds: 0 } })
+/** The interval sums, clocks and warnings to continue with: from state.json when it belongs to this checkpoint. */
+function initialState(folder: RunFolder, step: number, resuming: boolean): LoopState & Pick<RunState, 'lastSnapshot' | 'warnings'> {
+  const fresh = (seconds: number) => ({
+    acc: emptyAccumulator(step),
+    seconds,
+    writeSeconds: 0,
+    lastSnapshot: { seconds, writeSeconds: 0 },
+    warnings: [],
+  })
   if (!resuming) return fresh(0)
   const s = folder.readState()
-  if (s && s.step === step) return { acc: s.acc, seconds: s.seconds, writeSeconds: s.writeSeconds, lastSnapshot: s.lastSnapshot }
+  if (s && s.step === step) {
+    return { acc: s.acc, seconds: s.seconds, writeSeconds: s.writeSeconds, lastSnapshot: s.lastSnapshot, warnings: s.warnings ?? [] }
+  }
   // A checkpoint from elsewhere (or a crash between checkpoint and state): restart the interval here.
   const last = folder.readMetrics().filter((m) => m.step <= step)
   return fresh(last.length ? last[last.length - 1]!.seconds : 0)

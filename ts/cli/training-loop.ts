@@ -1,9 +1,9 @@
 /**
- * The training loop of `wasmgan train`: one step at a time (so the loss of
- * every step enters the interval means), a snapshot every `every` steps and
- * at the end, progress about eight times a second, and a look at the stop
- * request between steps. Training runs in slices of ~50 ms between which the
- * event loop runs, so Ctrl-C is seen within one slice.
+ * The training loop of `wasmgan train`, on top of `Gan.fit` with a report
+ * after every step: every step's losses enter the interval means, a snapshot
+ * is taken every `every` steps and at the end, the stop request is looked at
+ * after every step, and fit's collapse warnings are passed on. fit yields to
+ * the event loop between steps, so a signal is seen within one step.
  *
  * Everything that decides what is saved (the step, the interval sums, the
  * snapshot schedule) depends on step counts only, never on time, so a run
@@ -12,6 +12,7 @@
  */
 
 import type { Gan, StepMetrics } from '../gan.js'
+import type { TrainingWarning } from '../diagnostics.js'
 import type { TrainingData } from '../upload.js'
 import type { Accumulator } from './run-folder.js'
 import type { StopRequest } from './signals.js'
@@ -35,16 +36,18 @@ export interface LoopOptions {
   targetStep?: number
   /** Stop when the run's total training time reaches this (seconds rule). */
   budgetSeconds?: number
-  /** Polled after every step (a signal handler can only set it between slices). */
+  /** Polled after every step. */
   stop: Pick<StopRequest, 'requested'>
   state: LoopState
   /** Called at every snapshot step with the metrics of that step; the loop resets the interval sums after it. */
   onSnapshot(m: StepMetrics): void
-  /** Called between slices. */
+  /** Called about ten times a second. */
   onProgress(m: StepMetrics, sessionSeconds: number): void
+  /** Called when fit detects a training problem (discriminator wins, diversity falls). */
+  onWarning?(w: TrainingWarning, step: number): void
 }
 
-const SLICE_MS = 50
+const PROGRESS_MS = 100
 
 /** Adds one step's metrics to the interval sums. */
 export function accumulate(acc: Accumulator, m: StepMetrics): void {
@@ -60,14 +63,13 @@ export function emptyAccumulator(step: number): Accumulator {
   return { from: step, n: 0, dLoss: 0, gLoss: 0, dReal: 0, dFake: 0 }
 }
 
-/** Runs until the stop rule is met (`'done'`) or a signal asks to stop (`'interrupted'`). */
+/** Runs until the stop rule is met (`'done'`) or a stop is requested (`'interrupted'`). */
 export async function trainLoop(o: LoopOptions): Promise<'done' | 'interrupted'> {
   const start = performance.now()
   const base = o.state.seconds
   const sessionSeconds = () => (performance.now() - start) / 1000
   const finished = (step: number) =>
     (o.targetStep !== undefined && step >= o.targetStep) || (o.budgetSeconds !== undefined && base + sessionSeconds() >= o.budgetSeconds)
-
   const snapshot = (m: StepMetrics) => {
     const t0 = sessionSeconds()
     o.state.seconds = base + t0
@@ -77,26 +79,27 @@ export async function trainLoop(o: LoopOptions): Promise<'done' | 'interrupted'>
   }
 
   let m = o.gan.metrics
-  let outcome: 'done' | 'interrupted'
-  for (;;) {
-    if (finished(m.step)) {
-      outcome = 'done'
-      break
+  if (finished(m.step)) return 'done'
+  if (o.stop.requested) return 'interrupted'
+  // A time budget has no step count: fit may run "forever" and is left when time is up.
+  const steps = o.targetStep !== undefined ? o.targetStep - m.step : Number.MAX_SAFE_INTEGER
+  let outcome: 'done' | 'interrupted' = 'done'
+  let lastProgress = -Infinity
+  for await (const p of o.gan.fit(o.data, { steps, batchSize: o.batch, reportEvery: 1 })) {
+    m = p
+    accumulate(o.state.acc, m)
+    if (p.warning) o.onWarning?.(p.warning, m.step)
+    if (m.step % o.every === 0 || m.step === o.targetStep) snapshot(m)
+    o.state.seconds = base + sessionSeconds()
+    if (performance.now() - lastProgress >= PROGRESS_MS) {
+      lastProgress = performance.now()
+      o.onProgress(m, sessionSeconds())
     }
+    if (finished(m.step)) break
     if (o.stop.requested) {
       outcome = 'interrupted'
       break
     }
-    const sliceEnd = performance.now() + SLICE_MS
-    do {
-      m = o.gan.train(o.data, 1, { batchSize: o.batch })
-      accumulate(o.state.acc, m)
-      if (m.step % o.every === 0 || m.step === o.targetStep) snapshot(m)
-    } while (performance.now() < sliceEnd && !finished(m.step) && !o.stop.requested)
-    o.state.seconds = base + sessionSeconds()
-    o.onProgress(m, sessionSeconds())
-    // Lets signal handlers (and the progress bar's timer) run.
-    await new Promise((r) => setImmediate(r))
   }
   o.state.seconds = base + sessionSeconds()
   // A time budget ends between snapshot steps: the last step still gets its snapshot.
