@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MNIST_DIR } from '../../ts/data.js'
 import { KNOWN_DATASETS } from '../../ts/cli/datasets.js'
 import { downloadFiles, DownloadError } from '../../ts/cli/download.js'
-import { runCli, writeFashionSubset } from './helpers.js'
+import { runCli, startCli, waitForLine, writeFashionSubset } from './helpers.js'
 
 let tmp: string
 let fixtures: string
@@ -45,6 +45,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     requests.push(req.url ?? '')
     const name = (req.url ?? '').split('/').pop() ?? ''
+    if (req.url?.startsWith('/slow/')) {
+      // Half a file, then nothing: a download still under way when Ctrl-C comes.
+      res.writeHead(200, { 'content-length': '1000000' })
+      res.write(Buffer.alloc(50_000, 1))
+      return
+    }
     if (req.url?.startsWith('/broken/')) {
       res.writeHead(500).end('no')
       return
@@ -61,6 +67,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  server.closeAllConnections()
   await new Promise((r) => server.close(r))
   rmSync(tmp, { recursive: true, force: true })
 })
@@ -87,6 +94,23 @@ describe('wasmgan train --dataset mnist (not installed on this machine)', () => 
     expect(filesUnder(cache)).toEqual([])
     expect(readdirSync(join(cache, 'datasets'))).toEqual([]) // no staging folder left either
     expect(existsSync(join(tmp, 'never'))).toBe(false)
+  })
+
+  it('Ctrl-C during a download exits 130 and leaves nothing in the cache', async () => {
+    const cache = join(tmp, 'cache-interrupted')
+    const { child, done } = startCli(['train', '--dataset', 'mnist', '--steps', '2', '--out', join(tmp, 'never')], {
+      env: { WASMGAN_DATASET_MIRROR: `${base}/slow`, WASMGAN_CACHE_DIR: cache },
+    })
+    await waitForLine(child, /fetching /)
+    // The staging folder exists while the bytes arrive.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(readdirSync(join(cache, 'datasets')).length).toBe(1)
+    child.kill('SIGINT')
+    const r = await done
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('wasmgan: error: SIGINT: stopped downloading MNIST; nothing was kept')
+    expect(filesUnder(cache)).toEqual([])
+    expect(readdirSync(join(cache, 'datasets'))).toEqual([])
   })
 
   it('offline: says exactly how to get the files', async () => {

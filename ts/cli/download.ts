@@ -19,7 +19,7 @@ export interface FileToFetch {
 
 /** Why a download failed: `network` when no server answered (offline), else the first real problem. */
 export class DownloadError extends Error {
-  readonly kind: 'network' | 'http' | 'checksum' | 'io'
+  readonly kind: 'network' | 'http' | 'checksum' | 'io' | 'aborted'
   constructor(kind: DownloadError['kind'], message: string) {
     super(message)
     this.name = 'DownloadError'
@@ -35,6 +35,8 @@ export interface DownloadOptions {
   idleTimeoutMs?: number
   /** Progress lines ("fetching …", "verified …"). */
   log?: (line: string) => void
+  /** Aborts the download (Ctrl-C); the staging folder is still removed. */
+  signal?: AbortSignal
 }
 
 /**
@@ -70,10 +72,11 @@ export async function downloadFiles(files: FileToFetch[], dir: string, options: 
 async function fetchOne(file: FileToFetch, staging: string, options: DownloadOptions, log: (line: string) => void): Promise<void> {
   const failures: DownloadError[] = []
   for (const base of options.mirrors) {
+    if (options.signal?.aborted) throw new DownloadError('aborted', 'the download was interrupted')
     const url = base.endsWith('/') ? base + file.name : `${base}/${file.name}`
     log(`fetching ${url}`)
     try {
-      const { bytes, md5 } = await fetchToFile(url, join(staging, file.name), options.idleTimeoutMs ?? 30_000)
+      const { bytes, md5 } = await fetchToFile(url, join(staging, file.name), options.idleTimeoutMs ?? 30_000, options.signal)
       if (md5 !== file.md5.toLowerCase()) {
         throw new DownloadError('checksum', `${url} has MD5 ${md5}, expected ${file.md5} (refused; nothing was kept)`)
       }
@@ -82,6 +85,7 @@ async function fetchOne(file: FileToFetch, staging: string, options: DownloadOpt
     } catch (err) {
       await rm(join(staging, file.name), { force: true })
       const e = err instanceof DownloadError ? err : new DownloadError('io', `${url}: ${(err as Error).message}`)
+      if (options.signal?.aborted) throw new DownloadError('aborted', 'the download was interrupted')
       log(`  failed: ${e.message}`)
       failures.push(e)
     }
@@ -91,8 +95,9 @@ async function fetchOne(file: FileToFetch, staging: string, options: DownloadOpt
 }
 
 /** Streams one URL into `path`, hashing as it goes. */
-async function fetchToFile(url: string, path: string, idleMs: number): Promise<{ bytes: number; md5: string }> {
+async function fetchToFile(url: string, path: string, idleMs: number, outer?: AbortSignal): Promise<{ bytes: number; md5: string }> {
   const controller = new AbortController()
+  outer?.addEventListener('abort', () => controller.abort(), { once: true })
   let timer = setTimeout(() => controller.abort(), idleMs)
   const poke = () => {
     clearTimeout(timer)

@@ -167,7 +167,7 @@ export function buildReport(r: ReportInput): string {
   const shown = r.snapshots
   const total = r.snapshotCount ?? shown.length
   const latest = r.latest
-    ? `<figure style="margin:0"><img class="px" src="${dataUrl(r.latest.png)}" width="${Math.min(600, 2 * pngWidth(r.latest.png))}" alt="final samples"><figcaption>${r.latest.count} samples at step ${int(r.latest.step)}</figcaption></figure>`
+    ? `<figure style="margin:0"><img class="px" src="${dataUrl(r.latest.png)}" width="${Math.min(600, 2 * pngWidth(r.latest.png))}" alt="final samples"><figcaption>${r.latest.count} samples at step ${int(r.latest.step)}${r.config.model.emaDecay > 0 ? ", from the generator's averaged (EMA) weights" : ''}</figcaption></figure>`
     : '<p>No samples yet.</p>'
   const timeline = shown.length
     ? `<div class="timeline">${shown

@@ -15,6 +15,7 @@ import { loadImageDataset, type ImageDataset } from '../data.js'
 import { KNOWN_DATASETS, type KnownDataset } from './datasets.js'
 import { DownloadError, downloadFiles } from './download.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
+import { exitCodeFor } from './signals.js'
 
 /** Which data a run trains on, as recorded in its config. */
 export type DatasetRef = { name: KnownDataset['id'] } | { name: 'custom'; dir: string; images: string; labels?: string }
@@ -60,9 +61,20 @@ export async function locateKnown(ds: KnownDataset, log: (line: string) => void)
   if (hasAll(cached, ds)) return cached
   const mirrors = mirrorsFor(ds)
   log(`${ds.title} is not in ${ds.systemDir} or ${cached}; downloading it from ${mirrors.join(' or ')}`)
+  // Ctrl-C during a download stops it cleanly, so its staging folder is removed too.
+  const controller = new AbortController()
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () => {
+    stoppedBy = sig
+    controller.abort()
+  }
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') }
+  process.on('SIGINT', handlers.SIGINT)
+  process.on('SIGTERM', handlers.SIGTERM)
   try {
-    await downloadFiles(trainFiles(ds), cached, { mirrors, log: (line) => log(`  ${line}`) })
+    await downloadFiles(trainFiles(ds), cached, { mirrors, log: (line) => log(`  ${line}`), signal: controller.signal })
   } catch (err) {
+    if (stoppedBy) throw new CliError(exitCodeFor(stoppedBy), `${stoppedBy}: stopped downloading ${ds.title}; nothing was kept`)
     if (!(err instanceof DownloadError)) throw err
     const what =
       err.kind === 'network'
@@ -71,6 +83,9 @@ export async function locateKnown(ds: KnownDataset, log: (line: string) => void)
           ? 'failed its checksum'
           : 'could not be downloaded'
     throw new CliError(EXIT.data, `${ds.title} is not on this machine and ${what}: ${err.message}`, howToGet(ds, cached))
+  } finally {
+    process.off('SIGINT', handlers.SIGINT)
+    process.off('SIGTERM', handlers.SIGTERM)
   }
   return cached
 }
