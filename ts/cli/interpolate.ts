@@ -60,7 +60,7 @@ export async function runInterpolate(f: InterpolateFlags, print: (line: string) 
     const keys = keyframes(cells * points, latent, dist, f.seed)
     const frames = []
     const total = points * perSegment
-    const scale = f.scale ?? 3
+    const scale = f.scale ?? 2
     for (let t = 0; t < total; t++) {
       const seg = Math.floor(t / perSegment)
       const u = (t % perSegment) / perSegment

@@ -132,7 +132,7 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--frames <n>', 'PNG: images per walk (default 10); GIF: frames between keyframes (default 16)', flag('--frames', int(1, 1000)))
     .option('--points <n>', 'GIF: keyframes each walk loops through (default 4)', flag('--points', int(2, 100)))
     .option('--seed <n>', 'seed of the keyframes (default 0)', flag('--seed', int(0)), 0)
-    .option('--scale <n>', 'GIF: pixel enlargement (default 3)', flag('--scale', int(1, 16)))
+    .option('--scale <n>', 'GIF: pixel enlargement (default 2)', flag('--scale', int(1, 16)))
     .option('--delay <ms>', 'GIF: time per frame in ms (default 80)', flag('--delay', int(10, 10000)), 80)
     .option('--force', 'replace --out if it exists')
     .addHelpText('after', EXIT_HELP)

@@ -6,55 +6,27 @@
  * where it stopped.
  */
 
+import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER } from '../config.js'
-import type { Gan, StepMetrics } from '../gan.js'
-import { imageGrid } from '../grid.js'
 import type { ImageDataset } from '../data.js'
+import type { Gan, StepMetrics } from '../gan.js'
 import { Gan as GanClass } from '../gan.js'
+import { imageGrid } from '../grid.js'
 import { loadCheckpoint } from './checkpoint-file.js'
-import { DEFAULT_SECONDS } from './constants.js'
 import { curvesSvg } from './curves.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
 import { writeFileAtomic } from './files.js'
 import { encodePng } from './png.js'
 import { Progress } from './progress.js'
 import { buildReport, duration, evenly } from './report.js'
-import { isRunConfig, recipeDiff, type RunConfig, type RunSettings, type StopRule } from './run-config.js'
+import { isRunConfig, recipeDiff, type RunConfig } from './run-config.js'
 import { LAYOUT, RunFolder, snapshotName, type MetricsLine, type RunState } from './run-folder.js'
-import { loadTrainingData, type DataRequest, type LoadedData } from './resolve-dataset.js'
+import { loadTrainingData, type DataRequest } from './resolve-dataset.js'
 import { exitCodeFor, StopRequest } from './signals.js'
+import { buildConfig, defaultOutDir, stopRule, targetStepOf, type TrainFlags } from './train-config.js'
 import { emptyAccumulator, trainLoop, type LoopState } from './training-loop.js'
-import { CHECKPOINT_FORMAT, PACKAGE_VERSION } from './version.js'
-import type { KnownDataset } from './datasets.js'
-import { readFileSync } from 'node:fs'
 
-/** The parsed flags of `train` (undefined: not given). */
-export interface TrainFlags {
-  dataset?: KnownDataset['id']
-  data?: string
-  limit?: number
-  epochs?: number
-  steps?: number
-  seconds?: number
-  batch?: number
-  seed?: number
-  lr?: number
-  gLr?: number
-  dLr?: number
-  beta1?: number
-  beta2?: number
-  latent?: number
-  gHidden?: number[]
-  dHidden?: number[]
-  dSteps?: number
-  labelSmoothing?: number
-  loss?: RunConfig['model']['loss']
-  emaDecay?: number
-  every?: number
-  out?: string
-  resume?: string
-}
+export type { TrainFlags } from './train-config.js'
 
 /** What a snapshot hook sees. */
 export interface SnapshotContext {
@@ -79,104 +51,10 @@ export interface TrainExtensions {
   print: (line: string) => void
 }
 
-/** Snapshots in a step-counted run when `--every` is not given. */
-const SNAPSHOTS_PER_RUN = 50
-/** Snapshot interval of a time-budgeted run when `--every` is not given. */
-const DEFAULT_EVERY_FOR_SECONDS = 200
-const GRID = 64
+/** Images in the larger grid of the last step. */
 const LATEST = 100
 /** Grids over time on the report page. */
 const MAX_GRIDS_SHOWN = 24
-
-function stopRule(f: TrainFlags): StopRule | undefined {
-  const given = (['epochs', 'steps', 'seconds'] as const).filter((k) => f[k] !== undefined)
-  if (given.length > 1) usage(`give only one of --epochs, --steps, --seconds (got ${given.map((g) => '--' + g).join(' and ')})`)
-  if (f.epochs !== undefined) return { epochs: f.epochs }
-  if (f.steps !== undefined) return { steps: f.steps }
-  if (f.seconds !== undefined) return { seconds: f.seconds }
-  return undefined
-}
-
-function stepsPerEpoch(count: number, batch: number, dSteps: number): number {
-  return Math.floor(count / (batch * dSteps))
-}
-
-/** The step a stop rule ends at, or undefined for a time budget. */
-function targetStepOf(c: RunConfig): number | undefined {
-  const s = c.run.stop
-  if ('steps' in s) return s.steps
-  if ('epochs' in s) return s.epochs * stepsPerEpoch(c.dataset.count, c.run.batch, c.model.dSteps)
-  return undefined
-}
-
-function defaultEvery(stop: StopRule, count: number, batch: number, dSteps: number): number {
-  if ('seconds' in stop) return DEFAULT_EVERY_FOR_SECONDS
-  const total = 'steps' in stop ? stop.steps : stop.epochs * stepsPerEpoch(count, batch, dSteps)
-  return Math.max(1, Math.ceil(total / SNAPSHOTS_PER_RUN))
-}
-
-/** A run config from the flags, on top of `base` (the checkpoint's, when resuming). */
-function buildConfig(f: TrainFlags, loaded: LoadedData, base: RunConfig | undefined): RunConfig {
-  const d = loaded.data
-  const bm = base?.model
-  type Optimizer = RunConfig['model']['generatorOptimizer']
-  const opt = (lr: number | undefined, from: Optimizer | undefined): Optimizer => ({
-    ...DEFAULT_OPTIMIZER,
-    ...from,
-    ...(lr !== undefined && { lr }),
-    ...(f.beta1 !== undefined && { beta1: f.beta1 }),
-    ...(f.beta2 !== undefined && { beta2: f.beta2 }),
-  })
-  // Defaults filled here, checked by the Gan constructor (the flags were checked when parsed).
-  const model: RunConfig['model'] = {
-    ...DEFAULT_CONFIG,
-    ...bm,
-    dataDim: d.dim,
-    ...(f.latent !== undefined && { latent: f.latent }),
-    ...(f.gHidden !== undefined && { generator: f.gHidden }),
-    ...(f.dHidden !== undefined && { discriminator: f.dHidden }),
-    ...(f.seed !== undefined && { seed: f.seed }),
-    ...(f.dSteps !== undefined && { dSteps: f.dSteps }),
-    ...(f.labelSmoothing !== undefined && { labelSmoothing: f.labelSmoothing }),
-    ...(f.loss !== undefined && { loss: f.loss }),
-    ...(f.emaDecay !== undefined && { emaDecay: f.emaDecay }),
-    generatorOptimizer: opt(f.gLr ?? f.lr, bm?.generatorOptimizer),
-    discriminatorOptimizer: opt(f.dLr ?? f.lr, bm?.discriminatorOptimizer),
-  }
-  const batch = f.batch ?? base?.run.batch ?? 64
-  if (batch * model.dSteps > d.count) {
-    usage(
-      `--batch ${batch}${model.dSteps > 1 ? ` × --d-steps ${model.dSteps}` : ''} needs at least that many images, but the data has ${d.count}`,
-    )
-  }
-  if ('epochs' in (stopRule(f) ?? {}) && stepsPerEpoch(d.count, batch, model.dSteps) < 1) {
-    usage(`--epochs needs at least one step per epoch: --batch ${batch} is more than the ${d.count} images`)
-  }
-  const newStop = stopRule(f)
-  const stop = newStop ?? base?.run.stop ?? { seconds: DEFAULT_SECONDS }
-  // A new stop rule gets a snapshot interval to match, unless --every says otherwise.
-  const every = f.every ?? (newStop ? undefined : base?.run.every) ?? defaultEvery(stop, d.count, batch, model.dSteps)
-  if (base) {
-    // Everything the checkpoint fixes stays as stored, so the saved meta matches an uninterrupted run's.
-    // Recipe flags that differ are reported by the caller (recipeDiff), so batch and model are compared, not taken.
-    return { ...base, model, run: { ...base.run, batch, stop, every } }
-  }
-  const limit = f.limit
-  return {
-    kind: 'wasmgan-run',
-    createdWith: { wasmgan: PACKAGE_VERSION, checkpointFormat: CHECKPOINT_FORMAT },
-    dataset: {
-      ref: loaded.ref,
-      count: d.count,
-      height: d.height,
-      width: d.width,
-      ...(d.classNames && { classNames: d.classNames }),
-      digest: loaded.digest,
-    },
-    model,
-    run: { batch, ...(limit !== undefined && { limit }), stop, every, sampleSeed: model.seed, sampleCount: GRID },
-  }
-}
 
 /** Runs `wasmgan train`; resolves to the exit code. */
 export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<number> {
@@ -248,6 +126,12 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   )
   log(`run folder: ${folder.shown()}`)
 
+  const loop: LoopState = { acc: state.acc, seconds: state.seconds, writeSeconds: state.writeSeconds }
+  const progress = new Progress(!!process.stderr.isTTY, startStep, log)
+  const stop = new StopRequest().install((sig) => {
+    progress.stop()
+    log(`${sig}: stopping after this step and saving the checkpoint and report (again to quit at once)`)
+  })
   const save = (status: RunState['status'], signal?: string) => {
     writeFileAtomic(folder.path(LAYOUT.checkpoint), gan.save(config as unknown as Record<string, unknown>), { durable: true })
     folder.writeState({
@@ -291,12 +175,6 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
     writeFileAtomic(folder.path(LAYOUT.report), html)
   }
 
-  const loop: LoopState = { acc: state.acc, seconds: state.seconds, writeSeconds: state.writeSeconds }
-  const stop = new StopRequest().install((sig) => {
-    progress.stop()
-    log(`${sig}: stopping after this step and saving the checkpoint and report (again to quit at once)`)
-  })
-  const progress = new Progress(!!process.stderr.isTTY, startStep, log)
   const info = (m: StepMetrics, sessionSeconds: number, ips: number) => ({
     ...m,
     targetStep: target,
@@ -339,6 +217,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
         writeFileAtomic(folder.path(snapshotName(m.step)), encodePng(grid))
         folder.appendMetrics(line)
         lastSnapshot = { seconds: loop.seconds, writeSeconds: loop.writeSeconds }
+        // The interval ends here; state.json must say so (the loop resets the sums too, after this returns).
         loop.acc = emptyAccumulator(m.step)
         save('running')
         writeReport('running', m, writeLatest(m.step))
@@ -402,13 +281,6 @@ function initialState(folder: RunFolder, step: number, resuming: boolean): LoopS
   // A checkpoint from elsewhere (or a crash between checkpoint and state): restart the interval here.
   const last = folder.readMetrics().filter((m) => m.step <= step)
   return fresh(last.length ? last[last.length - 1]!.seconds : 0)
-}
-
-function defaultOutDir(f: TrainFlags): string {
-  const name = f.data !== undefined ? 'data' : (f.dataset ?? 'fashion-mnist')
-  const t = new Date()
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `runs/${name}-${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}${p(t.getSeconds())}`
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000
