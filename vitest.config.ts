@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The CLI suites spawn dist/cli.js: rebuild dist/ first when the sources are newer.
-    globalSetup: ['test/cli/global-setup.ts'],
+    // First the embedded worker script (ts/generated/worker-source.ts), then dist/
+    // (the CLI suites spawn dist/cli.js) when the sources are newer than it.
+    globalSetup: ['test/global-setup.ts', 'test/cli/global-setup.ts'],
     // Training tests run real GAN steps on 2 cores: give them room.
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -17,6 +17,7 @@ it('exports exactly the public API', () => {
       "MNIST_CLASSES",
       "MNIST_DIR",
       "WasmganError",
+      "WorkerGan",
       "encodeIdx",
       "encodeIdxRaw",
       "imageGrid",

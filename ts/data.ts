@@ -11,6 +11,7 @@
 
 import { WasmganError, describe } from './errors.js'
 import { parseIdx, type IdxArray } from './idx.js'
+import { nodeBuiltin } from './node-builtins.js'
 
 /** A set of same-sized greyscale images, optionally labelled. */
 export interface ImageDataset {
@@ -300,7 +301,7 @@ async function readUrl(url: URL): Promise<Read> {
   const name = url.protocol === 'data:' ? 'data: URL' : url.href
   if (url.protocol === 'file:' && hasFilesystem()) {
     // Node's fetch has no file: support; reading the path works in Node, Bun and Deno alike.
-    const { fileURLToPath } = await import(/* webpackIgnore: true */ 'node:url')
+    const { fileURLToPath } = await nodeBuiltin('url')
     return { bytes: await readFile(fileURLToPath(url)), name }
   }
   let response: Response
@@ -330,7 +331,7 @@ function hasFilesystem(): boolean {
 }
 
 async function readFile(path: string): Promise<Uint8Array> {
-  const fs = await import(/* webpackIgnore: true */ 'node:fs/promises')
+  const fs = await nodeBuiltin('fs/promises')
   try {
     const buffer = await fs.readFile(path)
     // A Buffer may be a view into a shared pool; hand on a plain Uint8Array over exactly its bytes.

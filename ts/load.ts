@@ -8,6 +8,7 @@
 import { ABI_VERSION, EXPORT_NAMES, type WasmganExports } from './abi.js'
 import { WasmganError, describe } from './errors.js'
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './generated/wasm-bytes.js'
+import { nodeBuiltin } from './node-builtins.js'
 import { Runtime } from './runtime.js'
 
 /** Where the module comes from. */
@@ -53,7 +54,11 @@ export function simdSupported(): boolean {
 
 let shared: Promise<Runtime> | undefined
 let current: Runtime | undefined
+/** The compiled module behind `shared`, so workers can run the very same build. */
+let sharedModule: Promise<WebAssembly.Module> | undefined
 let noticeShown = false
+/** Compiled embedded builds by variant: compiling ~180 kB once per page is enough. */
+const compiledEmbedded = new Map<string, Promise<WebAssembly.Module>>()
 
 /**
  * Loads the wasm module once. Every later call returns the same promise (its
@@ -62,6 +67,7 @@ let noticeShown = false
  */
 export function init(options: InitOptions = {}): Promise<WasmInfo> {
   if (!shared || current?.trapped) {
+    sharedModule = wasmModule(options)
     shared = instantiate(options).then((rt) => {
       current = rt
       return rt
@@ -87,7 +93,7 @@ export function runtime(): Runtime {
  * tools that compare builds side by side; models take it as `{ runtime }`.
  */
 export async function instantiate(options: InitOptions = {}): Promise<Runtime> {
-  const module = await compile(options)
+  const module = await wasmModule(options)
   let instance: WebAssembly.Instance
   try {
     instance = await WebAssembly.instantiate(module, {})
@@ -104,6 +110,28 @@ export async function instantiate(options: InitOptions = {}): Promise<Runtime> {
     throw new WasmganError('E_LOAD', `the wasm module has ABI version ${version}, this package needs ${ABI_VERSION}`)
   }
   return new Runtime(exports)
+}
+
+/**
+ * The compiled module for `options` (memoized for the embedded builds). A
+ * `WebAssembly.Module` can be posted to a worker, which then instantiates
+ * the same build without compiling it again.
+ */
+export function wasmModule(options: InitOptions = {}): Promise<WebAssembly.Module> {
+  if (options.source !== undefined) return compile(options)
+  const key = options.variant ?? 'auto'
+  let module = compiledEmbedded.get(key)
+  if (!module) {
+    module = compile(options)
+    compiledEmbedded.set(key, module)
+    module.catch(() => compiledEmbedded.delete(key))
+  }
+  return module
+}
+
+/** The module `init()` loaded (or is loading), if it was called. */
+export function initModule(): Promise<WebAssembly.Module> | undefined {
+  return shared && sharedModule
 }
 
 async function compile(options: InitOptions): Promise<WebAssembly.Module> {
@@ -142,14 +170,14 @@ async function readSource(source: unknown): Promise<BufferSource> {
     const isNode = typeof process !== 'undefined' && !!process.versions?.node
     if (typeof source === 'string' && isNode && !/^[a-z][a-z0-9+.-]*:/i.test(source)) {
       // A plain path in a server runtime: read it from disk.
-      const fs = await import('node:fs/promises')
+      const fs = await nodeBuiltin('fs/promises')
       return await fs.readFile(source)
     }
     if (typeof source === 'string' || source instanceof URL) {
       const url = typeof source === 'string' ? new URL(source, globalThis.location?.href ?? 'file:///') : source
       if (url.protocol === 'file:' && isNode) {
-        const fs = await import('node:fs/promises')
-        const { fileURLToPath } = await import('node:url')
+        const fs = await nodeBuiltin('fs/promises')
+        const { fileURLToPath } = await nodeBuiltin('url')
         return await fs.readFile(fileURLToPath(url))
       }
       return await responseBytes(await fetch(url))
