@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Bun, Deno and Chromium: a stage of its own (vitest.runtimes.config.ts).
+    exclude: ['test/runtimes.test.ts', '**/node_modules/**'],
     // First the embedded worker script (ts/generated/worker-source.ts), then dist/
     // (the CLI suites spawn dist/cli.js) when the sources are newer than it.
     globalSetup: ['test/global-setup.ts', 'test/cli/global-setup.ts'],

@@ -1,5 +1,6 @@
 // Every check of the repository, in order, with output streamed as it runs:
-// Rust host tests, rustfmt, clippy, tsc, prettier, the tsup build, vitest.
+// Rust host tests, rustfmt, clippy, tsc, prettier, the tsup build, vitest,
+// then the same suites in Bun, Deno and Chromium (runtimes).
 // All stages run even after a failure (one run shows every problem); the
 // exit code is non-zero if any failed. A stage whose tool is missing is
 // reported as skipped and never counts as passed.
@@ -39,6 +40,9 @@ const STAGES = [
   { name: 'prettier', cmd: [bin('prettier'), '--check', '--no-error-on-unmatched-pattern', 'ts', 'test', 'scripts'] },
   { name: 'tsup', cmd: [bin('tsup')] },
   { name: 'vitest', cmd: [bin('vitest'), 'run'] },
+  // Bun, Deno and Chromium (test/runtimes.test.ts): after the unit suites, alone, so the page's
+  // main-thread measurement does not compete with them for the CPU.
+  { name: 'runtimes', cmd: [bin('vitest'), 'run', '--config', 'vitest.runtimes.config.ts'] },
 ]
 
 function runStage(stage) {

@@ -65,7 +65,7 @@ export function imageGrid(images: Float32Array, count: number, options: GridOpti
 }
 
 /** Expands greyscale pixels to RGBA (for canvas `ImageData` or PNG encoders). */
-export function toRgba(pixels: Uint8Array): Uint8ClampedArray {
+export function toRgba(pixels: Uint8Array): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(pixels.length * 4)
   for (let i = 0; i < pixels.length; i++) {
     out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = pixels[i]

@@ -186,6 +186,14 @@ export class WorkerGan {
     return dataset
   }
 
+  /** Frees a dataset from {@link loadData} in the worker; using it afterwards throws `E_INVALID_ARGUMENT`. */
+  unloadData(dataset: WorkerDataset): void {
+    const id = datasetIds.get(dataset)
+    if (dataset?.owner !== this || id === undefined) invalid('dataset', 'a WorkerDataset loaded by this WorkerGan', dataset)
+    datasetIds.delete(dataset)
+    if (!this.#disposed) this.#post({ op: 'dropData', dataId: id })
+  }
+
   /** Runs `steps` training steps (default 1) in the worker and resolves to the last step's metrics. */
   async train(data: TrainingData | WorkerDataset, steps = 1, options: { batchSize?: number } = {}): Promise<StepMetrics> {
     const o = object<{ batchSize?: number }>('train options', options)
@@ -297,9 +305,10 @@ export class WorkerGan {
   #dataId(data: TrainingData | WorkerDataset): number {
     if (data !== null && typeof data === 'object' && 'owner' in data) {
       const id = datasetIds.get(data)
-      if (data.owner !== this || id === undefined) {
+      if (data.owner !== this) {
         throw new WasmganError('E_INVALID_ARGUMENT', 'this dataset was loaded by another WorkerGan; load it with this one')
       }
+      if (id === undefined) throw new WasmganError('E_INVALID_ARGUMENT', 'this dataset was unloaded; load it again')
       return id
     }
     if (data === null || typeof data !== 'object') invalid('data', 'an ImageDataset, { images, count, dim } or a WorkerDataset', data)

@@ -12,7 +12,7 @@
 import { assert, equal, sha256, throwsCode, type Suite } from './harness.js'
 
 /** The cross-runtime reference run: the training page with `?data=fashion-mnist-test&seed=7&batch=64&steps=50`. */
-export const REFERENCE = { seed: 7, batchSize: 64, steps: 50 } as const
+export const REFERENCE = { seed: 7, batchSize: 64, steps: 50, meta: { dataset: 'fashion-mnist-test' } } as const
 
 export const ganSuite: Suite = {
   name: 'gan',
@@ -90,7 +90,7 @@ export const ganSuite: Suite = {
         async run() {
           const gan = new Gan({ seed: REFERENCE.seed })
           gan.train(fm, REFERENCE.steps, { batchSize: REFERENCE.batchSize })
-          reference = gan.save()
+          reference = gan.save(REFERENCE.meta)
           record('checkpoint', await sha256(reference))
           gan.dispose()
         },
@@ -112,7 +112,7 @@ export const ganSuite: Suite = {
             }
             equal(reports, 5, 'progress reports')
             equal(gan.step, REFERENCE.steps, 'step')
-            const bytes = await gan.save()
+            const bytes = await gan.save(REFERENCE.meta)
             record('worker-checkpoint', await sha256(bytes))
             equal(await sha256(bytes), await sha256(reference), 'worker vs in-process checkpoint')
           } finally {
