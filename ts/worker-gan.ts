@@ -416,8 +416,11 @@ async function portable(source: Source, name: string): Promise<PortableSource> {
 
 /** Starts the worker: a Web Worker where the platform has one, else worker_threads. */
 async function spawn(onMessage: (m: WorkerMessage) => void, onError: (e: unknown) => void): Promise<Channel> {
-  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker
-  if (typeof WebWorker === 'function') {
+  const g = globalThis as { Worker?: typeof Worker; Deno?: unknown }
+  const WebWorker = g.Worker
+  // Deno's Web Workers cannot be unref'd, so an idle one would keep the
+  // process alive; its worker_threads can, like Node's.
+  if (typeof WebWorker === 'function' && g.Deno === undefined) {
     const url = URL.createObjectURL(new Blob([`${WORKER_SOURCE}\n__wasmganWorker.start(self)`], { type: 'text/javascript' }))
     let worker: Worker
     try {
