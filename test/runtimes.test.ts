@@ -96,6 +96,22 @@ describe('Node, Bun and Deno run the portable suites against the package entry',
   })
 })
 
+describe('an undisposed WorkerGan lets the process end', () => {
+  const cases: [string, string, string[]][] = [
+    ['node', process.execPath, ['--import', 'tsx', 'test/portable/idle-exit.ts']],
+    ['bun', join(ROOT, 'node_modules', '.bin', 'bun'), ['test/portable/idle-exit.ts']],
+    ['deno', join(ROOT, 'node_modules', '.bin', 'deno'), ['run', '--no-prompt', `--allow-read=${ROOT}`, 'test/portable/idle-exit.ts']],
+  ]
+  for (const [name, cmd, args] of cases) {
+    it(name, () => {
+      const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+      expect(r.signal, `${name} was still running after 30 s:\n${r.stdout}${r.stderr}`).toBeNull()
+      expect(`${r.stdout}${r.stderr}`).toContain('trained 3 steps')
+      expect(r.status).toBe(0)
+    })
+  }
+})
+
 describe('Chromium', () => {
   let site: string
   let context: BrowserContext

@@ -210,9 +210,8 @@ export class WorkerGan {
    * last report you saw), and the iteration ends once it has stopped.
    */
   async *fit(data: TrainingData | WorkerDataset, options: FitOptions = {}): AsyncGenerator<FitProgress, void, undefined> {
-    const o = object<FitOptions>('fit options', options)
-    knownKeys('fit options', o, ['epochs', 'steps', 'batchSize', 'signal', 'reportEvery'])
-    const { signal, ...rest } = o
+    // Everything but the signal is checked by Gan.fit in the worker, with the same messages.
+    const { signal, ...rest } = object<FitOptions>('fit options', options)
     if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
       invalid('signal', 'an AbortSignal', signal)
     }

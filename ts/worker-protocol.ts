@@ -11,7 +11,7 @@
 
 import type { ErrorCode } from './errors.js'
 import type { GanConfig, ResolvedGanConfig } from './config.js'
-import type { FitProgress, SampleOptions, StepMetrics } from './gan.js'
+import type { FitOptions, FitProgress, SampleOptions, StepMetrics } from './gan.js'
 
 /** An IDX source that can cross to a worker (paths and URLs are strings). */
 export type PortableSource = string | Uint8Array | ArrayBuffer | Blob
@@ -25,7 +25,7 @@ export type Request =
   | { op: 'loadData'; dataId: number; images: PortableSource; labels?: PortableSource }
   | { op: 'dropData'; dataId: number }
   | { op: 'train'; dataId: number; steps: number; batchSize?: number }
-  | { op: 'fit'; dataId: number; options: { epochs?: number; steps?: number; batchSize?: number; reportEvery?: number } }
+  | { op: 'fit'; dataId: number; options: Omit<FitOptions, 'signal'> }
   | { op: 'abort'; fitId: number }
   | { op: 'sample'; n: number; options: SampleOptions }
   | { op: 'save'; meta?: Record<string, unknown> }

@@ -32,6 +32,7 @@ const ui = {
   pause: $<HTMLButtonElement>('pause'),
   reset: $<HTMLButtonElement>('reset'),
   status: $('status'),
+  warning: $('warning'),
   download: $<HTMLButtonElement>('download'),
   upload: $<HTMLButtonElement>('upload'),
   checkpointFile: $<HTMLInputElement>('checkpoint-file'),
@@ -244,6 +245,11 @@ function onProgress(p: FitProgress, batchSize: number): void {
   ui.step.dataset.value = String(p.step)
   ui.epoch.textContent = String(p.epoch)
   ui.elapsed.textContent = clock(trainedMs)
+  if (p.warning) {
+    // Collapse warnings from fit (the discriminator wins outright, diversity falls).
+    ui.warning.textContent = `Step ${fmt.format(p.step)}: ${p.warning.message}`
+    ui.warning.hidden = false
+  }
   scheduleCharts()
   if (gan && now - lastPreview > 300) void refreshSamples(gan)
 }
@@ -360,6 +366,7 @@ function toggleWalk(): void {
 }
 
 function clearView(): void {
+  ui.warning.hidden = true
   for (const k of Object.keys(history) as (keyof typeof history)[]) history[k] = []
   trainedMs = 0
   ui.ips.textContent = '–'

@@ -150,6 +150,12 @@ export const ganSuite: Suite = {
             equal(sampled?.length, 2 * 784, 'sample during fit')
             assert(moved.step >= 13 + stopped && moved.step < 13 + 100000, `fit stopped after the abort (step ${moved.step})`)
             await throwsCode(() => moved.train(small, 1, { batchSize: 0 }), 'E_INVALID_ARGUMENT', /batchSize/, 'bad batch in the worker')
+            await throwsCode(
+              () => moved.fit(small, { epoch: 1 } as never).next(),
+              'E_INVALID_ARGUMENT',
+              /fit options has no option 'epoch'/,
+              'unknown fit option, checked in the worker',
+            )
             await throwsCode(() => WorkerGan.load(new Uint8Array(40)), 'E_CORRUPT_CHECKPOINT', undefined, 'bad checkpoint in the worker')
           } finally {
             moved.dispose()

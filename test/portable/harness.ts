@@ -66,23 +66,36 @@ export function equal(actual: unknown, expected: unknown, what: string): void {
   if (!Object.is(actual, expected)) throw new AssertionError(`${what}: got ${show(actual)}, expected ${show(expected)}`)
 }
 
-/** |actual − expected| ≤ atol + rtol·|expected|, element-wise; reports the worst element. */
-export function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
+/**
+ * |actual[i] − expected[i]| ≤ tol(i) for every element (NaN never passes);
+ * reports the worst element relative to its tolerance.
+ */
+export function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: (i: number) => number, what: string): void {
   assert(actual.length === expected.length, `${what}: length ${actual.length}, expected ${expected.length}`)
   let worst = -1
-  let worstExcess = 0
-  for (let i = 0; i < actual.length; i++) {
+  let worstRatio = 0
+  for (let i = 0; i < expected.length; i++) {
     const err = Math.abs(actual[i]! - expected[i]!)
-    const excess = err - (atol + rtol * Math.abs(expected[i]!))
-    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
+    const ratio = Number.isNaN(err) ? Infinity : err === 0 ? 0 : err / tol(i)
+    if (ratio > worstRatio) {
+      worstRatio = ratio
       worst = i
-      worstExcess = excess
     }
   }
-  if (worst >= 0) {
+  if (worstRatio > 1) {
     throw new AssertionError(
-      `${what}: [${worst}] is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol}; ${actual.length} values)`,
+      `${what}: [${worst}] is ${actual[worst]}, expected ${expected[worst]} ± ${tol(worst)} (${worstRatio.toFixed(1)}× the tolerance; ${actual.length} values)`,
     )
+  }
+}
+
+/** Bit-for-bit equality of two f32 arrays (−0 ≠ +0). */
+export function sameBits(a: Float32Array, b: Float32Array, what: string): void {
+  assert(a.length === b.length, `${what}: length ${a.length} vs ${b.length}`)
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length)
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length)
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i]) throw new AssertionError(`${what}: element ${i} differs: ${a[i]} vs ${b[i]} (${ua.length} values)`)
   }
 }
 
