@@ -208,7 +208,7 @@ describe('Chromium', () => {
     })
   }
 
-  it('the training page trains in a worker, shows samples, stays responsive, and round-trips its checkpoint', async () => {
+  it('the training page trains in a worker, shows samples, stays responsive, round-trips its checkpoint, and takes IDX files', async () => {
     const page = await context.newPage()
     // Collect long tasks (> 50 ms on the main thread) from the first moment.
     await page.addInitScript(() => {
@@ -282,6 +282,19 @@ describe('Chromium', () => {
     await waitState('paused')
     expect(await page.getAttribute('#grid', 'data-step')).toBe(String(steps))
     expect(await page.inputValue('#seed')).toBe(String(seed))
+
+    // 4. A new model on the user's own IDX files (as from the file picker or a drop), recognised by content.
+    await page.click('#reset')
+    await waitState('idle')
+    const fm = '/usr/share/datasets/fashion-mnist'
+    await page.setInputFiles('#files', [`${fm}/t10k-labels-idx1-ubyte.gz`, `${fm}/t10k-images-idx3-ubyte.gz`])
+    await page.waitForFunction(() => document.getElementById('data-status')?.textContent?.includes('10,000 labels'))
+    expect(await page.inputValue('#dataset')).toBe('files')
+    await page.fill('#steps', '20')
+    await page.click('#start')
+    await waitState('done')
+    expect(await page.getAttribute('#grid', 'data-step')).toBe('20')
+    expect(await page.textContent('#data-status')).toContain('10,000 images of 28×28, 10 classes')
     expect(errors).toEqual([])
     await page.close()
   })
