@@ -4,7 +4,7 @@
  * live in a Web Worker, and this thread only draws what the worker reports.
  *
  * URL parameters prefill the controls, so a set-up can be shared as a link:
- * `?data=fashion-mnist|fashion-mnist-test&seed=7&batch=64&hidden=128,128&lr=0.0002&steps=2000&autostart=1`.
+ * `?data=fashion-mnist|fashion-mnist-test&seed=7&batch=64&hidden=128,128&lr=0.0002&loss=bce&ema=0.999&steps=2000&autostart=1`.
  */
 
 import { WorkerGan, imageGrid, simdSupported, toRgba, type FitProgress, type GanConfig, type Source, type WorkerDataset } from 'wasmgan'
@@ -25,6 +25,8 @@ const ui = {
   batch: $<HTMLSelectElement>('batch'),
   hidden: $<HTMLSelectElement>('hidden'),
   lr: $<HTMLInputElement>('lr'),
+  lossKind: $<HTMLSelectElement>('loss-kind'),
+  ema: $<HTMLSelectElement>('ema'),
   steps: $<HTMLInputElement>('steps'),
   classPicker: $('class-picker'),
   classSelect: $<HTMLSelectElement>('class'),
@@ -91,8 +93,8 @@ function setState(next: State, message?: string): void {
   ui.dataset.disabled = busy
   ui.batch.disabled = busy
   ui.steps.disabled = busy
-  // The architecture and seed belong to the model: they change with "New model".
-  for (const el of [ui.seed, ui.hidden, ui.lr]) el.disabled = busy || !!gan
+  // The architecture and seed belong to the model: they change with Reset (a new model).
+  for (const el of [ui.seed, ui.hidden, ui.lr, ui.lossKind, ui.ema]) el.disabled = busy || !!gan
 }
 
 function fail(e: unknown): void {
@@ -116,6 +118,8 @@ function configFromControls(): GanConfig {
     discriminator: hidden,
     generatorOptimizer: { lr },
     discriminatorOptimizer: { lr },
+    loss: ui.lossKind.value as GanConfig['loss'],
+    emaDecay: Number(ui.ema.value),
   }
 }
 
@@ -169,7 +173,7 @@ async function ensureData(model: WorkerGan): Promise<WorkerDataset> {
   }
   data = loaded
   dataKey = choice.key
-  ui.dataStatus.textContent = `${fmt.format(loaded.count)} images of ${loaded.height}×${loaded.width}${loaded.classes ? `, ${loaded.classes} classes` : ''} · decoded in the worker in ${((performance.now() - t0) / 1000).toFixed(1)} s`
+  ui.dataStatus.textContent = `${fmt.format(loaded.count)} images of ${loaded.height}×${loaded.width}${loaded.classes ? `, ${loaded.classes} classes` : ''}; decoded in the worker in ${((performance.now() - t0) / 1000).toFixed(1)} s`
   return loaded
 }
 
@@ -395,6 +399,7 @@ ui.start.addEventListener('click', () => {
 ui.pause.addEventListener('click', () => void stopTraining())
 
 ui.reset.addEventListener('click', async () => {
+  // "Reset": a new model from the controls.
   await stopTraining()
   gan?.dispose()
   gan = undefined
@@ -402,7 +407,7 @@ ui.reset.addEventListener('click', async () => {
   walkEnds = undefined
   clearView()
   showClassPicker()
-  setState('idle', 'New model: set the seed and size, then press Start.')
+  setState('idle', 'Reset: choose the seed and model, then press Start.')
 })
 
 ui.download.addEventListener('click', async () => {
@@ -447,6 +452,10 @@ async function loadCheckpoint(file: File): Promise<void> {
     if (![...ui.hidden.options].some((o) => o.value === hidden)) ui.hidden.add(new Option(c.generator.join(' × '), hidden))
     ui.hidden.value = hidden
     ui.lr.value = String(c.generatorOptimizer.lr)
+    ui.lossKind.value = c.loss
+    const ema = String(c.emaDecay)
+    if (![...ui.ema.options].some((o) => o.value === ema)) ui.ema.add(new Option(`G average (${ema})`, ema))
+    ui.ema.value = ema
     const dataset = next.meta?.dataset
     if (dataset === 'fashion-mnist' || dataset === 'fashion-mnist-test') ui.dataset.value = dataset
     trainedMs = 0
@@ -537,6 +546,8 @@ for (const [key, el] of [
   ['batch', ui.batch],
   ['hidden', ui.hidden],
   ['lr', ui.lr],
+  ['loss', ui.lossKind],
+  ['ema', ui.ema],
   ['steps', ui.steps],
 ] as const) {
   const v = params.get(key)
