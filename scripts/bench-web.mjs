@@ -76,7 +76,8 @@ console.log(`bench-web: classic GAN (default config), batch ${batchSize}, ${step
   })
   try {
     const page = await context.newPage()
-    await page.goto(`${server.url}?data=fashion-mnist&seed=${seed}&batch=${batchSize}&steps=${steps}`)
+    // ema=0: the default config, as in Node (the page samples from a weight average by default).
+    await page.goto(`${server.url}?data=fashion-mnist&seed=${seed}&batch=${batchSize}&steps=${steps}&ema=0`)
     await page.click('#start')
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: 600_000 })
     const status = await page.textContent('#status')
