@@ -1,0 +1,83 @@
+/**
+ * WorkerGan's own contract, beyond what the portable suite checks in every
+ * runtime: synchronous config validation, one fit at a time, datasets bound
+ * to their WorkerGan, leaving a fit loop early, the wasm build option, and
+ * that progress is the same sequence Gan.fit yields.
+ */
+
+import { describe, expect, it } from 'vitest'
+import { Gan, WorkerGan, init, type GanConfig, type TrainingData } from '../ts/index.js'
+import { expectWasmganError } from './fixtures/helpers.js'
+
+const cfg: GanConfig = { seed: 3, latent: 6, dataDim: 16, generator: [12], discriminator: [10] }
+
+function toy(count = 64, dim = 16): TrainingData {
+  const images = new Float32Array(count * dim)
+  for (let i = 0; i < images.length; i++) images[i] = Math.sin(i * 0.7) * 0.9
+  return { images, count, dim }
+}
+
+describe('WorkerGan', () => {
+  it('validates the config synchronously, before any worker starts', async () => {
+    await expectWasmganError(() => new WorkerGan({ latent: 0 }), 'E_INVALID_ARGUMENT', /latent must be an integer/)
+    await expectWasmganError(() => new WorkerGan(cfg, { threads: 2 } as never), 'E_INVALID_ARGUMENT', /options has no option 'threads'/)
+  })
+
+  it('reports the same progress sequence as Gan.fit, and the same bytes', async () => {
+    const data = toy()
+    await init()
+    const local = new Gan(cfg)
+    const want = []
+    for await (const p of local.fit(data, { steps: 23, batchSize: 8, reportEvery: 5 })) want.push([p.stepsDone, p.step, p.dLoss, p.gLoss])
+    const gan = new WorkerGan(cfg)
+    const got = []
+    for await (const p of gan.fit(data, { steps: 23, batchSize: 8, reportEvery: 5 })) got.push([p.stepsDone, p.step, p.dLoss, p.gLoss])
+    expect(got).toEqual(want)
+    expect(await gan.save()).toEqual(local.save())
+    gan.dispose()
+  })
+
+  it('runs one fit at a time; leaving the loop early stops the worker', async () => {
+    const gan = new WorkerGan(cfg)
+    const data = toy()
+    const first = gan.fit(data, { steps: 1_000_000, batchSize: 8, reportEvery: 10 })
+    await first.next()
+    await expectWasmganError(() => gan.fit(data, { steps: 1 }).next(), 'E_INVALID_ARGUMENT', /already running fit/)
+    await first.return()
+    const stoppedAt = gan.step
+    expect(stoppedAt).toBeGreaterThanOrEqual(10)
+    expect(stoppedAt).toBeLessThan(1_000_000)
+    // The worker is idle again: a new fit runs, from where the last one stopped.
+    for await (const _ of gan.fit(data, { steps: 5, batchSize: 8 })) void _
+    expect(gan.step).toBe(stoppedAt + 5)
+    gan.dispose()
+  })
+
+  it('keeps datasets to the WorkerGan that loaded them', async () => {
+    const a = new WorkerGan(cfg)
+    const b = new WorkerGan(cfg)
+    const dir = '/usr/share/datasets/fashion-mnist/'
+    const images = await a.loadData({ images: dir + 't10k-images-idx3-ubyte.gz' })
+    expect([images.count, images.height, images.width, images.classes]).toEqual([10000, 28, 28, undefined])
+    await expectWasmganError(() => b.train(images, 1), 'E_INVALID_ARGUMENT', /loaded by another WorkerGan/)
+    // 784 values per image against dataDim 16: the worker's Gan.train says so.
+    await expectWasmganError(() => a.train(images, 1, { batchSize: 4 }), 'E_INVALID_ARGUMENT', /rows of 784 values .* dataDim = 16/)
+    a.unloadData(images)
+    await expectWasmganError(() => a.train(images, 1), 'E_INVALID_ARGUMENT', /unloaded/)
+    await expectWasmganError(() => a.loadData({ images: dir + 'missing.gz' }), 'E_IO', /missing\.gz/)
+    a.dispose()
+    b.dispose()
+  })
+
+  it('runs the build it is asked for; both give the same bytes', async () => {
+    const data = toy()
+    const bytes = []
+    for (const variant of ['simd', 'scalar'] as const) {
+      const gan = new WorkerGan(cfg, { wasm: { variant } })
+      await gan.train(data, 12, { batchSize: 8 })
+      bytes.push(await gan.save())
+      gan.dispose()
+    }
+    expect(bytes[0]).toEqual(bytes[1])
+  })
+})
