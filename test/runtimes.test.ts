@@ -37,6 +37,9 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ]
 
+/** No colours, and no update checks over a network that CI does not have. */
+const RUNTIME_ENV = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1' }
+
 /** Every runtime's records (e.g. `checkpoint` → SHA-256), for the comparison at the end. */
 const records: Record<string, Record<string, string | number>> = {}
 
@@ -49,7 +52,7 @@ interface SuiteRun {
 
 /** Runs test/portable/cli.ts under `cmd` and parses its closing lines. */
 function runCli(name: string, cmd: string, args: string[]): SuiteRun {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } })
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: RUNTIME_ENV })
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
   const lines = out.split('\n')
   const summary = lines.map((l) => /^(\d+) passed, (\d+) failed$/.exec(l)).find(Boolean)
@@ -104,7 +107,7 @@ describe('an undisposed WorkerGan lets the process end', () => {
   ]
   for (const [name, cmd, args] of cases) {
     it(name, () => {
-      const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+      const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: RUNTIME_ENV })
       expect(r.signal, `${name} was still running after 30 s:\n${r.stdout}${r.stderr}`).toBeNull()
       expect(`${r.stdout}${r.stderr}`).toContain('trained 3 steps')
       expect(r.status).toBe(0)
