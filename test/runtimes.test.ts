@@ -244,6 +244,11 @@ describe('Chromium', () => {
     const bytes = await readFile(file)
     records['chromium page (WorkerGan)'] = { checkpoint: createHash('sha256').update(bytes).digest('hex') }
     expect(download.suggestedFilename()).toMatch(/\.wgan$/)
+    // The file the CLI reads: `wasmgan info` describes it.
+    const info = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'info', file], { encoding: 'utf8', env: RUNTIME_ENV })
+    expect(info.status, info.stderr).toBe(0)
+    expect(info.stdout).toMatch(new RegExp(`step +${steps} `))
+    expect(info.stdout).toContain('"dataset":"fashion-mnist-test"')
 
     // 2. Train on to a longer target with a pause in the middle, measuring the main thread.
     const target = 600
