@@ -17,7 +17,7 @@
 
 /** A byte offset into the module's linear memory. */
 export type Ptr = number
-/** A positive id of an object owned by the module (a GAN or a dataset). */
+/** A positive id of an object owned by the module (a model or a dataset). */
 export type Handle = number
 /** 0 on success, otherwise one of {@link Status}. */
 export type StatusCode = number
@@ -33,8 +33,11 @@ export const Status = {
   Internal: 6,
 } as const
 
-/** The ABI version the TypeScript side was written against; `wg_abi_version()` must equal it. */
-export const ABI_VERSION = 1
+/**
+ * The ABI version the TypeScript side was written against; `wg_abi_version()` must equal it.
+ * 2: `gan_sample` takes labels; translator (`tr_*`), classifier (`clf_*`) and task exports.
+ */
+export const ABI_VERSION = 2
 
 /** Operand layouts of `kernel_matmul`. */
 export const MatmulOp = {
@@ -106,6 +109,105 @@ export const ConfigKey = {
   loss: 21,
   /** Generator weight-average decay in [0, 1); 0 = off (default; written only when on). */
   emaDecay: 22,
+  /** Number of classes of a conditional GAN (absent = 0 = unconditional). */
+  classes: 23,
+  /** {@link ConditioningId}. */
+  conditioning: 24,
+  /** Weight of the AC-GAN class loss. */
+  auxWeight: 25,
+} as const
+
+/** How a conditional GAN's discriminator uses labels (`Conditioning` in crates/core/src/conditional.rs). */
+export const ConditioningId = {
+  concat: 0,
+  acgan: 1,
+  projection: 2,
+} as const
+
+/** Built-in translation tasks (`Task` in crates/core/src/tasks.rs). */
+export const TaskId = {
+  pairs: 0,
+  edges: 1,
+  inpaint: 2,
+  upscale: 3,
+} as const
+
+/** Keys of the translator's config record (the GAN's numbers where the meaning is shared). */
+export const TranslatorKey = {
+  width: 1,
+  height: 2,
+  gHidden: 3,
+  dHidden: 4,
+  leakySlope: 5,
+  /** {@link TaskId}. */
+  task: 6,
+  noise: 7,
+  l1Weight: 8,
+  seed: 9,
+  /** 10..14: generator optimizer (type, lr, beta1, beta2, eps), as in {@link ConfigKey}. */
+  gOptimizer: 10,
+  /** 15..19: discriminator optimizer. */
+  dOptimizer: 15,
+  advWeight: 20,
+  mask: 21,
+  /** 1 = the generator predicts a correction to its source. */
+  residual: 22,
+} as const
+
+/** Keys of the classifier's config record. */
+export const ClassifierKey = {
+  dataDim: 2,
+  hidden: 3,
+  leakySlope: 5,
+  seed: 9,
+  /** 10..14: the optimizer (type, lr, beta1, beta2, eps). */
+  optimizer: 10,
+  classes: 23,
+} as const
+
+/** Length and layout of the translator's metrics block at `tr_metrics_ptr`. */
+export const TRANSLATOR_METRICS_LEN = 9
+export const TranslatorMetric = {
+  step: 0,
+  epoch: 1,
+  cursor: 2,
+  dLoss: 3,
+  /** Mean −log D(s, G(s)) before weighting. */
+  gAdversarial: 4,
+  /** Mean |G(s) − t| on the last batch. */
+  l1: 5,
+  dReal: 6,
+  dFake: 7,
+  imagesSeen: 8,
+} as const
+
+/** Length and layout of the classifier's metrics block at `clf_metrics_ptr`. */
+export const CLASSIFIER_METRICS_LEN = 6
+export const ClassifierMetric = {
+  step: 0,
+  epoch: 1,
+  cursor: 2,
+  loss: 3,
+  /** Fraction of the last batch classified correctly, before the update. */
+  accuracy: 4,
+  imagesSeen: 5,
+} as const
+
+/** What `clf_infer` writes per image. */
+export const ClassifierOutput = {
+  /** One u32 class id. */
+  labels: 0,
+  /** `classes` f32 probabilities. */
+  probabilities: 1,
+  /** The last hidden layer's activations (f32 × its width). */
+  features: 2,
+} as const
+
+/** What `ckpt_kind` returns for each kind of model. */
+export const CheckpointKind = {
+  gan: 1,
+  translator: 2,
+  classifier: 3,
 } as const
 
 /** Every export of the module with its signature. */
@@ -149,9 +251,14 @@ export interface WasmganExports {
    * Generates `n` images into the result buffer (f32, n × dataDim). The latent
    * vectors come from `z` (n × latent f32) when `zLen` > 0, else from a fresh
    * RNG seeded with `seed` when `useSeed` = 1, else from the model's sampling
-   * RNG (which training never touches).
+   * RNG (which training never touches). A conditional GAN needs `labels`
+   * (n u32 class ids, `labelsLen` = n); an unconditional one needs `labelsLen` = 0.
    */
-  gan_sample(gan: Handle, n: number, z: Ptr, zLen: number, seed: number, useSeed: number): StatusCode
+  gan_sample(gan: Handle, n: number, z: Ptr, zLen: number, labels: Ptr, labelsLen: number, seed: number, useSeed: number): StatusCode
+  /** Sets the class names: UTF-8, each name followed by a NUL byte (`len` bytes; 0 clears). */
+  gan_set_class_names(gan: Handle, names: Ptr, len: number): StatusCode
+  /** The class names (NUL-terminated UTF-8 each) into the result buffer. */
+  gan_class_names(gan: Handle): StatusCode
   /** Writes the checkpoint into the result buffer; `meta` is UTF-8 JSON stored verbatim. */
   gan_save(gan: Handle, meta: Ptr, metaLen: number): StatusCode
   /** A GAN from checkpoint bytes. */
@@ -160,6 +267,43 @@ export interface WasmganExports {
   gan_config(gan: Handle): StatusCode
   /** The `meta` JSON of the checkpoint the GAN was loaded from (or last saved with) into the result buffer. */
   gan_meta(gan: Handle): StatusCode
+
+  /** The kind of model in checkpoint bytes ({@link CheckpointKind}), or a negative status. */
+  ckpt_kind(bytes: Ptr, len: number): number
+
+  // ---- the translator ---------------------------------------------------------
+  /** A new translator from a config record ({@link TranslatorKey} pairs). */
+  tr_new(cfg: Ptr, len: number): Handle
+  tr_free(tr: Handle): StatusCode
+  /** Runs `steps` steps on `data`: images for a built-in task, `[source, target]` rows for pairs. */
+  tr_train(tr: Handle, data: Handle, batch: number, steps: number): StatusCode
+  /** The metrics block (f64 × {@link TRANSLATOR_METRICS_LEN}). */
+  tr_metrics_ptr(tr: Handle): Ptr
+  /** Translates `n` sources (`srcLen` = n × width × height f32) into the result buffer. */
+  tr_translate(tr: Handle, n: number, src: Ptr, srcLen: number, seed: number, useSeed: number): StatusCode
+  tr_save(tr: Handle, meta: Ptr, metaLen: number): StatusCode
+  tr_load(bytes: Ptr, len: number): Handle
+  tr_config(tr: Handle): StatusCode
+  tr_meta(tr: Handle): StatusCode
+  /** Sources of a built-in task ({@link TaskId}, not pairs) for the `len` f32 of images at `images`, into the result buffer. */
+  task_sources(task: number, width: number, height: number, mask: number, images: Ptr, len: number, seed: number): StatusCode
+
+  // ---- the classifier ---------------------------------------------------------
+  /** A new classifier from a config record ({@link ClassifierKey} pairs). */
+  clf_new(cfg: Ptr, len: number): Handle
+  clf_free(clf: Handle): StatusCode
+  /** Runs `steps` steps on labelled `data`. */
+  clf_train(clf: Handle, data: Handle, batch: number, steps: number): StatusCode
+  /** The metrics block (f64 × {@link CLASSIFIER_METRICS_LEN}). */
+  clf_metrics_ptr(clf: Handle): Ptr
+  /** Runs `n` images (`xLen` = n × dataDim f32) and writes `what` ({@link ClassifierOutput}) into the result buffer. */
+  clf_infer(clf: Handle, what: number, n: number, x: Ptr, xLen: number): StatusCode
+  clf_save(clf: Handle, meta: Ptr, metaLen: number): StatusCode
+  clf_load(bytes: Ptr, len: number): Handle
+  clf_config(clf: Handle): StatusCode
+  clf_meta(clf: Handle): StatusCode
+  clf_set_class_names(clf: Handle, names: Ptr, len: number): StatusCode
+  clf_class_names(clf: Handle): StatusCode
 
   // ---- kernels, exported for tests and benchmarks ---------------------------
   /** C = op(A, B) (see {@link MatmulOp}); `accumulate` = 1 adds into C. */
@@ -182,10 +326,23 @@ export interface WasmganExports {
 
 /** The export names, sorted; checked against the built module. */
 export const EXPORT_NAMES: readonly string[] = [
+  'ckpt_kind',
+  'clf_class_names',
+  'clf_config',
+  'clf_free',
+  'clf_infer',
+  'clf_load',
+  'clf_meta',
+  'clf_metrics_ptr',
+  'clf_new',
+  'clf_save',
+  'clf_set_class_names',
+  'clf_train',
   'data_free',
   'data_images_ptr',
   'data_labels_ptr',
   'data_new',
+  'gan_class_names',
   'gan_config',
   'gan_free',
   'gan_load',
@@ -194,6 +351,7 @@ export const EXPORT_NAMES: readonly string[] = [
   'gan_new',
   'gan_sample',
   'gan_save',
+  'gan_set_class_names',
   'gan_train',
   'kernel_activation_backward',
   'kernel_adam',
@@ -204,6 +362,16 @@ export const EXPORT_NAMES: readonly string[] = [
   'kernel_rng_fill',
   'kernel_sgd',
   'memory',
+  'task_sources',
+  'tr_config',
+  'tr_free',
+  'tr_load',
+  'tr_meta',
+  'tr_metrics_ptr',
+  'tr_new',
+  'tr_save',
+  'tr_train',
+  'tr_translate',
   'wg_abi_version',
   'wg_alloc',
   'wg_error_len',

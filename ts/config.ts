@@ -4,9 +4,21 @@
  * and is stored in checkpoints.
  */
 
-import { ActivationId, ConfigKey } from './abi.js'
+import { ActivationId, ConditioningId, ConfigKey } from './abi.js'
 import { WasmganError } from './errors.js'
-import { integer, invalid, knownKeys, number, object, oneOf } from './validate.js'
+import { classNames, integer, invalid, knownKeys, number, object, oneOf } from './validate.js'
+
+/**
+ * How a conditional GAN's discriminator uses the label (the generator always
+ * reads it as a one-hot vector after z):
+ * - `'acgan'` (default): D has an auxiliary head that classifies images, and
+ *   G is trained to make images D classifies as the requested class
+ *   (Odena et al. 2017);
+ * - `'projection'`: D's logit is ψ(φ(x)) + ⟨e_y, φ(x)⟩, a class embedding
+ *   projected on D's features (Miyato & Koyama 2018);
+ * - `'concat'`: the classic cGAN, D reads [x, onehot(y)] (Mirza & Osindero 2014).
+ */
+export type Conditioning = keyof typeof ConditioningId
 
 /** An optimizer and its hyper-parameters. */
 export interface OptimizerConfig {
@@ -58,12 +70,22 @@ export interface GanConfig {
    * off (default). When on, `sample` uses the averaged weights (typical: 0.999).
    */
   emaDecay?: number
+  /** Number of classes of a conditional GAN; 0 (default) is unconditional. Training then needs labelled data. */
+  classes?: number
+  /** How a conditional GAN's discriminator uses labels (default 'acgan'; see {@link Conditioning}). */
+  conditioning?: Conditioning
+  /** Weight of the AC-GAN classification loss, ≥ 0 (default 1; used by 'acgan' only). */
+  auxWeight?: number
+  /** A name for each class (stored in checkpoints), e.g. `FASHION_MNIST_CLASSES`; default none. */
+  classNames?: readonly string[]
 }
 
 /** A configuration with every field filled in. */
-export type ResolvedGanConfig = Required<Omit<GanConfig, 'generatorOptimizer' | 'discriminatorOptimizer'>> & {
+export type ResolvedGanConfig = Required<Omit<GanConfig, 'generatorOptimizer' | 'discriminatorOptimizer' | 'classNames'>> & {
   generatorOptimizer: Required<OptimizerConfig>
   discriminatorOptimizer: Required<OptimizerConfig>
+  /** The class names, or an empty array when the model has none. */
+  classNames: string[]
 }
 
 const MAX_WIDTH = 1 << 20
@@ -83,6 +105,10 @@ const CONFIG_KEYS = [
   'generatorOutput',
   'loss',
   'emaDecay',
+  'classes',
+  'conditioning',
+  'auxWeight',
+  'classNames',
 ] as const
 
 /** The default optimizer: Adam with the DCGAN settings. */
@@ -110,6 +136,10 @@ export const DEFAULT_CONFIG: Readonly<ResolvedGanConfig> = Object.freeze({
   generatorOutput: 'tanh',
   loss: 'bce',
   emaDecay: 0,
+  classes: 0,
+  conditioning: 'acgan',
+  auxWeight: 1,
+  classNames: [],
 })
 
 function widths(name: string, value: unknown): number[] {
@@ -151,6 +181,21 @@ export function resolveConfig(config: GanConfig = {}): ResolvedGanConfig {
     generatorOutput: oneOf('generatorOutput', c.generatorOutput ?? d.generatorOutput, ['tanh', 'sigmoid', 'linear'] as const),
     loss: oneOf('loss', c.loss ?? d.loss, LOSSES),
     emaDecay: number('emaDecay', c.emaDecay ?? d.emaDecay, 0, 1, { maxExclusive: true }),
+    ...conditional(c),
+  }
+}
+
+function conditional(c: Partial<GanConfig>): Pick<ResolvedGanConfig, 'classes' | 'conditioning' | 'auxWeight' | 'classNames'> {
+  const d = DEFAULT_CONFIG
+  const classes = integer('classes', c.classes ?? d.classes, 0, 1 << 16)
+  if (classes === 0 && c.classNames !== undefined && c.classNames.length > 0) {
+    invalid('classNames', 'absent for an unconditional GAN (classes = 0)', c.classNames)
+  }
+  return {
+    classes,
+    conditioning: oneOf('conditioning', c.conditioning ?? d.conditioning, Object.keys(ConditioningId) as Conditioning[]),
+    auxWeight: number('auxWeight', c.auxWeight ?? d.auxWeight, 0, Infinity),
+    classNames: c.classNames === undefined ? [] : classNames('classNames', c.classNames, classes),
   }
 }
 
@@ -185,6 +230,11 @@ export function encodeConfig(c: ResolvedGanConfig): Float64Array {
   // of models that do not use these options are unchanged.
   if (c.loss !== 'bce') put(ConfigKey.loss, LOSSES.indexOf(c.loss))
   if (c.emaDecay !== 0) put(ConfigKey.emaDecay, c.emaDecay)
+  if (c.classes > 0) {
+    put(ConfigKey.classes, c.classes)
+    put(ConfigKey.conditioning, ConditioningId[c.conditioning])
+    put(ConfigKey.auxWeight, c.auxWeight)
+  }
   return new Float64Array(r)
 }
 
@@ -201,6 +251,7 @@ export function decodeConfig(record: Float64Array): ResolvedGanConfig {
     discriminator: [] as number[],
     generatorOptimizer: { ...DEFAULT_OPTIMIZER },
     discriminatorOptimizer: { ...DEFAULT_OPTIMIZER },
+    classNames: [] as string[],
   } as ResolvedGanConfig
   for (let i = 0; i + 1 < record.length; i += 2) {
     const [k, v] = [record[i], record[i + 1]]
@@ -261,6 +312,15 @@ export function decodeConfig(record: Float64Array): ResolvedGanConfig {
         break
       case ConfigKey.emaDecay:
         c.emaDecay = f32(v)
+        break
+      case ConfigKey.classes:
+        c.classes = v
+        break
+      case ConfigKey.conditioning:
+        c.conditioning = (Object.keys(ConditioningId) as Conditioning[]).find((k) => ConditioningId[k] === v) ?? 'acgan'
+        break
+      case ConfigKey.auxWeight:
+        c.auxWeight = f32(v)
         break
       default:
         throw new WasmganError('E_INTERNAL', `the module returned an unknown config key ${k}`)

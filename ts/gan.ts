@@ -8,11 +8,12 @@
 import { METRICS_LEN, Metric, type Handle } from './abi.js'
 import { decodeConfig, encodeConfig, resolveConfig, type GanConfig, type ResolvedGanConfig } from './config.js'
 import { WasmganError, describe } from './errors.js'
+import { yieldToEventLoop } from './fit.js'
 import { runtime } from './load.js'
 import type { Runtime } from './runtime.js'
-import { uploadData, type TrainingData } from './upload.js'
+import { checkTrainingLabels, uploadData, type TrainingData } from './upload.js'
 import { CollapseMonitor, type TrainingWarning } from './diagnostics.js'
-import { integer, invalid, knownKeys, object } from './validate.js'
+import { decodeClassNames, encodeClassNames, integer, invalid, knownKeys, labelIds, object } from './validate.js'
 
 /** Losses and discriminator outputs after a training step. */
 export interface StepMetrics {
@@ -72,6 +73,12 @@ export interface SampleOptions {
   z?: Float32Array
   /** Draw the latent vectors from a fresh generator with this seed (reproducible). */
   seed?: number
+  /**
+   * Conditional GANs: the class of each sample, `n` integers in 0..classes-1
+   * (an array or typed array). Default: `i mod classes` for sample i, so every
+   * class gets an equal share. Refused by an unconditional GAN.
+   */
+  labels?: ArrayLike<number>
 }
 
 /** Options of the constructor and of {@link Gan.load}. */
@@ -99,22 +106,6 @@ const released = new FinalizationRegistry<{ rt: Runtime; handle: Handle }>(({ rt
 
 const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder()
-
-/** Lets timers, I/O and UI events run between chunks of training. */
-function yieldToEventLoop(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r))
-  if (typeof MessageChannel === 'function') {
-    return new Promise((r) => {
-      const ch = new MessageChannel()
-      ch.port1.onmessage = () => {
-        ch.port1.close()
-        r()
-      }
-      ch.port2.postMessage(0)
-    })
-  }
-  return new Promise((r) => setTimeout(r, 0))
-}
 
 /** A generative adversarial network whose weights live in the wasm module. */
 export class Gan {
@@ -144,6 +135,15 @@ export class Gan {
         ),
       )
       this.config = resolved
+      if (resolved.classNames.length > 0) {
+        const h = this.#handle
+        rt.withCopy(encodeClassNames(resolved.classNames), (ptr, len) =>
+          rt.check(
+            rt.call((x) => x.gan_set_class_names(h, ptr, len)),
+            'setting the class names',
+          ),
+        )
+      }
     }
     released.register(this, { rt: this.#rt, handle: this.#handle }, this)
   }
@@ -167,6 +167,11 @@ export class Gan {
       'reading the config',
     )
     const config = decodeConfig(rt.resultF64())
+    rt.check(
+      rt.call((x) => x.gan_class_names(handle)),
+      'reading the class names',
+    )
+    config.classNames = decodeClassNames(rt.resultBytes())
     return new Gan({}, { [ADOPT]: { rt, handle, config } } as ModelOptions)
   }
 
@@ -210,6 +215,7 @@ export class Gan {
     const h = this.#live()
     const batch = integer('batchSize', options.batchSize ?? 64, 1, MAX_BATCH)
     integer('steps', steps, 0, 0xffffffff)
+    if (this.config.classes > 0) checkTrainingLabels(data, this.config.classes, 'a conditional GAN')
     const d = uploadData(this.#rt, data)
     if (d.dim !== this.config.dataDim) {
       throw new WasmganError(
@@ -288,13 +294,23 @@ export class Gan {
   /**
    * Generates `n` rows (`n × dataDim` values in the generator's output range,
    * [-1, 1] for tanh). Without options the latent vectors come from the
-   * model's own sampling stream, which training never touches.
+   * model's own sampling stream, which training never touches. A conditional
+   * GAN generates `labels[i]` for row i (default `i mod classes`).
+   * @throws WasmganError `E_INVALID_ARGUMENT` for labels of the wrong count, out of
+   *   range or not integers, and for labels given to an unconditional GAN.
    */
   sample(n: number, options: SampleOptions = {}): Float32Array {
     const h = this.#live()
     integer('n', n, 1, MAX_SAMPLES)
     const o = object<SampleOptions>('sample options', options)
-    knownKeys('sample options', o, ['z', 'seed'])
+    knownKeys('sample options', o, ['z', 'seed', 'labels'])
+    const k = this.config.classes
+    let labels: Uint32Array | undefined
+    if (k === 0) {
+      if (o.labels !== undefined) invalid('labels', 'absent: this GAN is unconditional (classes = 0)', o.labels)
+    } else {
+      labels = o.labels === undefined ? Uint32Array.from({ length: n }, (_, i) => i % k) : labelIds('labels', o.labels, n, k)
+    }
     if (o.z !== undefined && o.seed !== undefined) invalid('sample options', 'either z or seed, not both', o)
     const seed = o.seed === undefined ? 0 : integer('seed', o.seed, 0, Number.MAX_SAFE_INTEGER)
     if (o.z !== undefined) {
@@ -304,13 +320,34 @@ export class Gan {
       for (let i = 0; i < o.z.length; i++) if (!Number.isFinite(o.z[i])) invalid(`z[${i}]`, 'a finite number', o.z[i])
     }
     const rt = this.#rt
-    rt.withCopy(o.z, (ptr, len) =>
-      rt.check(
-        rt.call((x) => x.gan_sample(h, n, ptr, len, seed, o.seed === undefined ? 0 : 1)),
-        'sampling',
+    const labelBytes = labels && new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength)
+    rt.withCopy(o.z, (zPtr, zLen) =>
+      rt.withCopy(labelBytes, (lPtr, lBytes) =>
+        rt.check(
+          rt.call((x) => x.gan_sample(h, n, zPtr, zLen, lPtr, lBytes / 4, seed, o.seed === undefined ? 0 : 1)),
+          'sampling',
+        ),
       ),
     )
     return rt.resultF32()
+  }
+
+  /**
+   * A conditional GAN's class grid: `perClass` samples of each class, class
+   * by class (row r of a grid with `perClass` columns is class r), with the
+   * labels that were asked for. Pass the images to `imageGrid(images,
+   * classes × perClass, { columns: perClass })` to draw it.
+   */
+  sampleClasses(perClass = 10, options: { seed?: number } = {}): { images: Float32Array; labels: Uint32Array } {
+    this.#live()
+    const k = this.config.classes
+    if (k === 0)
+      throw new WasmganError('E_INVALID_ARGUMENT', 'sampleClasses needs a conditional GAN (classes > 0); this one is unconditional')
+    integer('perClass', perClass, 1, Math.floor(MAX_SAMPLES / k))
+    const o = object<{ seed?: number }>('options', options)
+    knownKeys('options', o, ['seed'])
+    const labels = Uint32Array.from({ length: k * perClass }, (_, i) => Math.floor(i / perClass))
+    return { images: this.sample(k * perClass, { labels, ...(o.seed === undefined ? {} : { seed: o.seed }) }), labels }
   }
 
   /**

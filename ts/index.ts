@@ -15,7 +15,47 @@
 export { init, instantiate, simdSupported, type InitOptions, type WasmInfo, type WasmSource } from './load.js'
 export { Gan, type FitOptions, type FitProgress, type ModelOptions, type SampleOptions, type StepMetrics } from './gan.js'
 export { WorkerGan, type WorkerDataset, type WorkerGanOptions } from './worker-gan.js'
-export { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type GanConfig, type OptimizerConfig, type ResolvedGanConfig } from './config.js'
+export {
+  DEFAULT_CONFIG,
+  DEFAULT_OPTIMIZER,
+  type Conditioning,
+  type GanConfig,
+  type OptimizerConfig,
+  type ResolvedGanConfig,
+} from './config.js'
+export {
+  Classifier,
+  conditionalAccuracy,
+  DEFAULT_CLASSIFIER_CONFIG,
+  type ClassifierConfig,
+  type ClassifierMetrics,
+  type ConditionalAccuracy,
+  type ResolvedClassifierConfig,
+} from './classifier.js'
+export {
+  Translator,
+  DEFAULT_TRANSLATOR_CONFIG,
+  resolveTranslatorConfig,
+  type ResolvedTranslatorConfig,
+  type TranslatorConfig,
+  type TranslatorEvaluation,
+  type TranslatorMetrics,
+} from './translator.js'
+export {
+  loadPairs,
+  makePairs,
+  taskPairs,
+  taskSources,
+  translationScore,
+  TRANSLATION_TASKS,
+  type PairData,
+  type SizedImages,
+  type TaskOptions,
+  type TranslationScore,
+  type TranslationTask,
+} from './pairs.js'
+export { checkpointKind, type CheckpointKind } from './model.js'
+export type { LoopOptions, LoopProgress } from './fit.js'
 export type { TrainingData } from './upload.js'
 export type { TrainingWarning } from './diagnostics.js'
 export type { Runtime } from './runtime.js'

@@ -144,9 +144,12 @@ export class DataHandle {
   readonly handle: Handle
   readonly count: number
   readonly dim: number
-  constructor(handle: Handle, count: number, dim: number) {
+  /** Whether the copy holds labels. */
+  readonly labelled: boolean
+  constructor(handle: Handle, count: number, dim: number, labelled = false) {
     this.handle = handle
     this.count = count
     this.dim = dim
+    this.labelled = labelled
   }
 }

@@ -43,7 +43,18 @@ export function uploadData(rt: Runtime, data: TrainingData): DataHandle {
     invalid('data.labels', `a Uint8Array or Int32Array of ${count} labels`, labels)
   }
   const cached = rt.datasets.get(images)
-  if (cached && cached.count === count && cached.dim === dim) return cached
+  // An unlabelled copy does not serve a caller that brings labels (a conditional model).
+  if (cached && cached.count === count && cached.dim === dim && (cached.labelled || !labels)) return cached
+  if (cached) {
+    // Replaced now rather than at garbage collection: models look their data up
+    // on every call, so nothing holds the old copy.
+    freed.unregister(cached)
+    rt.datasets.delete(images)
+    rt.check(
+      rt.call((x) => x.data_free(cached.handle)),
+      'freeing the previous copy of the data',
+    )
+  }
 
   for (let i = 0; i < images.length; i++) {
     const v = images[i]
@@ -67,8 +78,40 @@ export function uploadData(rt: Runtime, data: TrainingData): DataHandle {
       rt.call((x) => x.data_labels_ptr(handle)),
       labels,
     )
-  const entry = new DataHandle(handle, count, dim)
+  const entry = new DataHandle(handle, count, dim, labels !== undefined)
   rt.datasets.set(images, entry)
-  freed.register(images, { rt, handle })
+  freed.register(images, { rt, handle }, entry)
   return entry
 }
+
+/**
+ * Checks that `data` has a label in 0..classes-1 for every row, before a
+ * model that trains on labels uploads it; `who` names the model in messages.
+ */
+export function checkTrainingLabels(data: TrainingData, classes: number, who: string): void {
+  const labels = data?.labels
+  if (labels === undefined) {
+    throw new WasmganError(
+      'E_INVALID_ARGUMENT',
+      `${who} (classes = ${classes}) trains on labelled data, but data.labels is missing (load the dataset with its labels file)`,
+    )
+  }
+  if (!(labels instanceof Uint8Array || labels instanceof Int32Array)) invalid('data.labels', 'a Uint8Array or Int32Array', labels)
+  // The first out-of-range position per (array, classes) is remembered, as the
+  // upload itself is: a training loop calls this every chunk.
+  let seen = labelChecks.get(labels)
+  if (!seen) labelChecks.set(labels, (seen = new Map()))
+  let bad = seen.get(classes)
+  if (bad === undefined) {
+    bad = labels.findIndex((y) => y < 0 || y >= classes)
+    seen.set(classes, bad)
+  }
+  if (bad >= 0) {
+    throw new WasmganError(
+      'E_INVALID_ARGUMENT',
+      `data.labels[${bad}] = ${labels[bad]} is out of range for ${who} with classes = ${classes} (labels must be 0..${classes - 1})`,
+    )
+  }
+}
+
+const labelChecks = new WeakMap<Uint8Array | Int32Array, Map<number, number>>()

@@ -4,9 +4,11 @@
 //! repeat their key, in order. Unknown keys are refused, so a newer writer's
 //! fields are never silently dropped.
 
+use crate::conditional::Conditioning;
 use crate::error::{Error, Result};
 use crate::kernels::Act;
 use crate::optim::{OptimConfig, OptimKind};
+use crate::record;
 
 /// How latent vectors are drawn; stored in the model so sampling matches training.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,6 +72,12 @@ pub struct GanConfig {
     /// Decay of the exponential moving average of the generator's weights,
     /// in [0, 1); 0 turns it off (default). When on, sampling uses the average.
     pub ema_decay: f32,
+    /// Number of classes of a conditional GAN; 0 (default) is unconditional.
+    pub classes: usize,
+    /// How a conditional GAN uses its labels (default `Conditioning::DEFAULT`).
+    pub conditioning: Conditioning,
+    /// Weight of the auxiliary classification loss (AC-GAN only; default 1).
+    pub aux_weight: f32,
 }
 
 impl Default for GanConfig {
@@ -89,6 +97,9 @@ impl Default for GanConfig {
             g_output: Act::Tanh,
             loss: GanLoss::Bce,
             ema_decay: 0.0,
+            classes: 0,
+            conditioning: Conditioning::DEFAULT,
+            aux_weight: 1.0,
         }
     }
 }
@@ -117,13 +128,13 @@ pub mod key {
     pub const G_OUTPUT: u32 = 20;
     pub const LOSS: u32 = 21;
     pub const EMA_DECAY: u32 = 22;
+    /// Conditional GANs only (absent from unconditional records).
+    pub const CLASSES: u32 = 23;
+    pub const CONDITIONING: u32 = 24;
+    pub const AUX_WEIGHT: u32 = 25;
 }
 
-/// Largest accepted layer width or data size: keeps size arithmetic far from
-/// overflow on a 32-bit target.
-pub const MAX_WIDTH: usize = 1 << 20;
-/// Largest accepted number of layers per network.
-pub const MAX_LAYERS: usize = 64;
+pub use crate::record::{MAX_LAYERS, MAX_WIDTH};
 
 impl GanConfig {
     /// Hidden-layer activation.
@@ -135,59 +146,40 @@ impl GanConfig {
         }
     }
 
-    /// Generator layer sizes `[latent, g_hidden.., data_dim]`.
+    /// Generator layer sizes `[latent (+ classes), g_hidden.., data_dim]`: a
+    /// conditional generator reads its label as a one-hot vector after z.
     pub fn g_sizes(&self) -> Vec<usize> {
-        let mut s = vec![self.latent];
+        let mut s = vec![self.latent + self.classes];
         s.extend_from_slice(&self.g_hidden);
         s.push(self.data_dim);
         s
     }
 
-    /// Discriminator layer sizes `[data_dim, d_hidden.., 1]`.
+    /// Discriminator layer sizes `[data_dim (+ classes), d_hidden.., 1 (+ classes)]`
+    /// (see `Conditioning` for which designs widen which end).
     pub fn d_sizes(&self) -> Vec<usize> {
-        let mut s = vec![self.data_dim];
+        let (extra_in, extra_out) = if self.classes == 0 {
+            (0, 0)
+        } else {
+            match self.conditioning {
+                Conditioning::Concat => (self.classes, 0),
+                Conditioning::AcGan | Conditioning::Projection => (0, self.classes),
+            }
+        };
+        let mut s = vec![self.data_dim + extra_in];
         s.extend_from_slice(&self.d_hidden);
-        s.push(1);
+        s.push(1 + extra_out);
         s
     }
 
     /// Checks every field's domain; the message names the field, the
     /// expected range and the value given.
     pub fn validate(&self) -> Result<()> {
-        let size = |name: &str, v: usize| {
-            if v == 0 || v > MAX_WIDTH {
-                Err(Error::invalid(format!(
-                    "{} must be an integer in 1..={}, got {}",
-                    name, MAX_WIDTH, v
-                )))
-            } else {
-                Ok(())
-            }
-        };
-        size("latent", self.latent)?;
-        size("dataDim", self.data_dim)?;
-        for (name, list) in [
-            ("generator", &self.g_hidden),
-            ("discriminator", &self.d_hidden),
-        ] {
-            if list.len() > MAX_LAYERS {
-                return Err(Error::invalid(format!(
-                    "{} may have at most {} hidden layers, got {}",
-                    name,
-                    MAX_LAYERS,
-                    list.len()
-                )));
-            }
-            for &w in list.iter() {
-                size(&format!("{} hidden width", name), w)?;
-            }
-        }
-        if !(self.leaky_slope.is_finite() && (0.0..1.0).contains(&self.leaky_slope)) {
-            return Err(Error::invalid(format!(
-                "leakySlope must be in [0, 1), got {}",
-                self.leaky_slope
-            )));
-        }
+        record::check_size("latent", self.latent)?;
+        record::check_size("dataDim", self.data_dim)?;
+        record::check_hidden("generator", &self.g_hidden)?;
+        record::check_hidden("discriminator", &self.d_hidden)?;
+        record::check_leaky_slope(self.leaky_slope)?;
         if self.d_steps == 0 || self.d_steps > 100 {
             return Err(Error::invalid(format!(
                 "dSteps must be an integer in 1..=100, got {}",
@@ -206,36 +198,22 @@ impl GanConfig {
                 self.ema_decay
             )));
         }
-        if self.seed >= 1 << 53 {
+        if self.classes > 1 << 16 {
             return Err(Error::invalid(format!(
-                "seed must be an integer in 0..2^53, got {}",
-                self.seed
+                "classes must be an integer in 0..={} (0 = unconditional), got {}",
+                1 << 16,
+                self.classes
             )));
         }
-        for (name, o) in [("generator", &self.g_opt), ("discriminator", &self.d_opt)] {
-            if !(o.lr.is_finite() && o.lr > 0.0) {
-                return Err(Error::invalid(format!(
-                    "{} learning rate must be a finite number > 0, got {}",
-                    name, o.lr
-                )));
-            }
-            if o.kind == OptimKind::Adam {
-                for (what, b) in [("beta1", o.beta1), ("beta2", o.beta2)] {
-                    if !(b.is_finite() && (0.0..1.0).contains(&b)) {
-                        return Err(Error::invalid(format!(
-                            "{} {} must be in [0, 1), got {}",
-                            name, what, b
-                        )));
-                    }
-                }
-                if !(o.eps.is_finite() && o.eps > 0.0) {
-                    return Err(Error::invalid(format!(
-                        "{} eps must be a finite number > 0, got {}",
-                        name, o.eps
-                    )));
-                }
-            }
+        if !(self.aux_weight.is_finite() && self.aux_weight >= 0.0) {
+            return Err(Error::invalid(format!(
+                "auxWeight must be a finite number ≥ 0, got {}",
+                self.aux_weight
+            )));
         }
+        record::check_seed(self.seed)?;
+        record::check_optimizer("generator", &self.g_opt)?;
+        record::check_optimizer("discriminator", &self.d_opt)?;
         Ok(())
     }
 
@@ -289,6 +267,12 @@ impl GanConfig {
         }
         if self.ema_decay != 0.0 {
             put(key::EMA_DECAY, self.ema_decay as f64);
+        }
+        // So are those of unconditional GANs (as version 1 wrote them).
+        if self.classes > 0 {
+            put(key::CLASSES, self.classes as f64);
+            put(key::CONDITIONING, self.conditioning.id() as f64);
+            put(key::AUX_WEIGHT, self.aux_weight as f64);
         }
         r
     }
@@ -421,6 +405,20 @@ impl GanConfig {
                     }
                 }
                 key::EMA_DECAY => c.ema_decay = v as f32,
+                key::CLASSES => {
+                    let n = uint("classes")?;
+                    c.classes = n.min(1 << 17) as usize;
+                }
+                key::CONDITIONING => {
+                    let id = uint("conditioning")?;
+                    c.conditioning = Conditioning::from_id(id).ok_or_else(|| {
+                        Error::invalid(format!(
+                            "conditioning must be 0 (concat), 1 (acgan) or 2 (projection), got {}",
+                            v
+                        ))
+                    })?;
+                }
+                key::AUX_WEIGHT => c.aux_weight = v as f32,
                 other => {
                     return Err(Error::invalid(format!(
                         "unknown config key {} (written by a newer wasmgan?)",
@@ -459,6 +457,18 @@ mod tests {
         c.ema_decay = 0.999;
         let back = GanConfig::from_record(&c.to_record()).unwrap();
         assert_eq!(back, c);
+        // Conditional fields round-trip too, and only appear when classes > 0.
+        let plain = c.to_record().len();
+        c.classes = 10;
+        c.conditioning = Conditioning::Projection;
+        c.aux_weight = 0.5;
+        assert_eq!(c.to_record().len(), plain + 6);
+        assert_eq!(GanConfig::from_record(&c.to_record()).unwrap(), c);
+        assert_eq!(c.g_sizes()[0], c.latent + 10);
+        assert_eq!(*c.d_sizes().last().unwrap(), 11);
+        c.conditioning = Conditioning::Concat;
+        assert_eq!(c.d_sizes()[0], c.data_dim + 10);
+        assert_eq!(*c.d_sizes().last().unwrap(), 1);
     }
 
     #[test]
@@ -474,6 +484,9 @@ mod tests {
             (&[16.0, f64::INFINITY], "discriminator learning rate"),
             (&[12.0, 1.0], "generator beta1"),
             (&[99.0, 1.0], "unknown config key 99"),
+            (&[23.0, 1e6], "classes"),
+            (&[24.0, 3.0], "conditioning"),
+            (&[25.0, -1.0], "auxWeight"),
             (&[1.0], "pairs"),
             (&[21.0, 3.0], "loss must be"),
             (&[22.0, 1.0], "emaDecay"),

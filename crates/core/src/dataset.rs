@@ -41,6 +41,32 @@ impl Dataset {
             labels,
         })
     }
+
+    /// Checks that every row has a label below `classes`; `who` names the
+    /// model in the message ("a conditional GAN", "the classifier").
+    pub fn check_labels(&self, classes: usize, who: &str) -> Result<()> {
+        let labels = self.labels.as_ref().ok_or_else(|| {
+            Error::invalid(format!(
+                "{} (classes = {}) trains on labelled data, but this dataset has no labels",
+                who, classes
+            ))
+        })?;
+        if let Some((row, &y)) = labels
+            .iter()
+            .enumerate()
+            .find(|&(_, &y)| y as usize >= classes)
+        {
+            return Err(Error::invalid(format!(
+                "label {} of row {} is out of range for {} with classes = {} (labels must be 0..{})",
+                y,
+                row,
+                who,
+                classes,
+                classes - 1
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Where training is in the data: epoch e visits the rows in the order of a
@@ -75,6 +101,23 @@ impl Sampler {
         rows: usize,
         out: &mut [f32],
     ) -> Result<()> {
+        self.next_labelled_batch(seed, data, rows, out, None)
+    }
+
+    /// `next_batch`, also copying the rows' labels into `labels [rows]` when
+    /// given (the dataset must then be labelled). The order of rows is the
+    /// same with and without labels.
+    pub fn next_labelled_batch(
+        &mut self,
+        seed: u64,
+        data: &Dataset,
+        rows: usize,
+        out: &mut [f32],
+        labels: Option<&mut [u32]>,
+    ) -> Result<()> {
+        if labels.is_some() && data.labels.is_none() {
+            return Err(Error::invalid("this dataset has no labels"));
+        }
         if rows > data.count {
             return Err(Error::invalid(format!(
                 "batch size {} is larger than the dataset ({} rows)",
@@ -101,6 +144,12 @@ impl Sampler {
         for (r, &idx) in self.perm[start..start + rows].iter().enumerate() {
             let src = idx as usize * dim;
             out[r * dim..(r + 1) * dim].copy_from_slice(&data.images[src..src + dim]);
+        }
+        if let Some(labels) = labels {
+            let all = data.labels.as_ref().expect("checked above");
+            for (l, &idx) in labels[..rows].iter_mut().zip(&self.perm[start..start + rows]) {
+                *l = all[idx as usize];
+            }
         }
         self.cursor += rows as u64;
         Ok(())

@@ -1,12 +1,15 @@
 //! The classic GAN: a generator and a discriminator (both MLPs), one
 //! optimizer each, trained with binary cross-entropy, the generator with the
 //! non-saturating loss −log D(G(z)). One call to `train` runs whole steps.
+//! With `classes > 0` the same step trains a class-conditional GAN; what
+//! changes is in `conditional.rs`.
 
+use crate::conditional::{self, Conditioning};
 use crate::config::{GanConfig, LatentDist};
 use crate::dataset::{Dataset, Sampler};
 use crate::error::{resize_f32, zeroed_f32, Error, Result};
 use crate::kernels::Act;
-use crate::loss::{discriminator_loss, generator_loss, mean_output};
+use crate::loss::{discriminator_loss, generator_loss, mean_output, softmax_cross_entropy};
 use crate::mlp::{Mlp, Workspace};
 use crate::optim::Optimizer;
 use crate::rng::{stream, Rng};
@@ -49,6 +52,8 @@ pub struct Gan {
     pub metrics: Metrics,
     /// Free-form UTF-8 (JSON) stored in checkpoints.
     pub meta: Vec<u8>,
+    /// Names of the classes of a conditional GAN (empty, or `classes` names).
+    pub class_names: Vec<String>,
     buf: Buffers,
 }
 
@@ -60,6 +65,17 @@ struct Buffers {
     d_ws: Workspace,
     /// Latent batch `[rows × latent]`.
     z: Vec<f32>,
+    /// Conditional only: the batch's labels `[rows]` (the real rows' and,
+    /// reused, the fake rows'), G's input `[rows × (latent + K)]`.
+    labels: Vec<u32>,
+    gin: Vec<f32>,
+    /// Concat only: D's input `[2·rows × (data_dim + K)]` and dL/d(input).
+    din: Vec<f32>,
+    din_grad: Vec<f32>,
+    /// Real/fake logits `[2·rows]` taken from D's output, and dL/d(output)
+    /// `[2·rows × (1 + K)]` (one column when unconditional).
+    logits: Vec<f32>,
+    d_out_grad: Vec<f32>,
     /// D's input: real rows then fake rows, `[2·rows × data_dim]`.
     xd: Vec<f32>,
     /// Targets `[2·rows]`: 1 − smoothing for real, 0 for fake.
@@ -73,6 +89,7 @@ struct Buffers {
     /// Workspace used by `sample`, separate from training's.
     s_ws: Workspace,
     s_z: Vec<f32>,
+    s_gin: Vec<f32>,
 }
 
 impl Gan {
@@ -106,6 +123,7 @@ impl Gan {
             images_seen: 0,
             metrics: Metrics::default(),
             meta: Vec::new(),
+            class_names: Vec::new(),
             buf: Buffers::default(),
         })
     }
@@ -130,6 +148,9 @@ impl Gan {
                 batch, data.count
             )));
         }
+        if self.config.classes > 0 {
+            data.check_labels(self.config.classes, "a conditional GAN")?;
+        }
         self.reserve(batch)?;
         for _ in 0..steps {
             self.train_step(data, batch)?;
@@ -147,6 +168,17 @@ impl Gan {
         self.d.reserve(&mut b.d_ws, 2 * rows)?;
         resize_f32(&mut b.z, rows * c.latent, "latent batch")?;
         resize_f32(&mut b.xd, 2 * rows * c.data_dim, "discriminator batch")?;
+        let (k, d_in, d_out) = (c.classes, self.d.input(), self.d.output());
+        if k > 0 {
+            b.labels.resize(rows, 0);
+            resize_f32(&mut b.gin, rows * (c.latent + k), "generator input")?;
+        }
+        if d_in != c.data_dim {
+            resize_f32(&mut b.din, 2 * rows * d_in, "discriminator input")?;
+            resize_f32(&mut b.din_grad, rows * d_in, "discriminator input gradients")?;
+        }
+        resize_f32(&mut b.logits, 2 * rows, "logits")?;
+        resize_f32(&mut b.d_out_grad, 2 * rows * d_out, "output gradients")?;
         resize_f32(&mut b.d_targets, 2 * rows, "targets")?;
         resize_f32(&mut b.g_targets, rows, "targets")?;
         resize_f32(&mut b.dlogits, 2 * rows, "logit gradients")?;
@@ -174,27 +206,73 @@ impl Gan {
         }
     }
 
+    /// The conditioning in use, or None for an unconditional GAN.
+    fn cond(&self) -> Option<Conditioning> {
+        if self.config.classes > 0 {
+            Some(self.config.conditioning)
+        } else {
+            None
+        }
+    }
+
     /// One D update on a real batch and a detached fake batch:
-    /// L_D = mean BCE(D(x), 1 − s) + mean BCE(D(G(z)), 0).
+    /// L_D = mean BCE(D(x), 1 − s) + mean BCE(D(G(z)), 0), plus for AC-GAN
+    /// `aux_weight` × mean CE of the class head on the real batch.
     fn train_discriminator(&mut self, data: &Dataset, b: usize) -> Result<()> {
-        let dim = self.config.data_dim;
+        let cond = self.cond();
+        let (dim, k, latent) = (self.config.data_dim, self.config.classes, self.config.latent);
+        let (d_in, width) = (self.d.input(), self.d.output());
         let buf = &mut self.buf;
         let (real, fake) = buf.xd[..2 * b * dim].split_at_mut(b * dim);
-        // real: [b, dim]
-        self.sampler.next_batch(self.config.seed, data, b, real)?;
+        // real: [b, dim]; labels: [b]
+        let labels = if k > 0 {
+            Some(&mut buf.labels[..b])
+        } else {
+            None
+        };
+        self.sampler
+            .next_labelled_batch(self.config.seed, data, b, real, labels)?;
         self.images_seen += b as u64;
+        let labels = &buf.labels[..if k > 0 { b } else { 0 }];
         // z: [b, latent]
-        let z = &mut buf.z[..b * self.config.latent];
+        let z = &mut buf.z[..b * latent];
         Self::draw_latent(self.config.latent_dist, &mut self.train_rng, z);
+        // G's input: z, or [z, onehot(y)]: [b, latent + K]
+        let gin: &[f32] = if k > 0 {
+            conditional::append_one_hot(z, latent, labels, k, &mut buf.gin);
+            &buf.gin[..b * (latent + k)]
+        } else {
+            z
+        };
         // fake = G(z): [b, dim], copied so that D's backward stops at its input
-        self.g.forward(&mut buf.g_ws, z, b);
+        self.g.forward(&mut buf.g_ws, gin, b);
         fake.copy_from_slice(&buf.g_ws.outs[self.g.layers.len() - 1][..b * dim]);
-        // logits: [2b, 1]
-        self.d.forward(&mut buf.d_ws, &buf.xd, 2 * b);
-        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * b];
+        // D's input: real rows then fake rows, [2b, dim] or [2b, dim + K] (concat)
+        let din: &[f32] = if d_in != dim {
+            let (r, f) = buf.din[..2 * b * d_in].split_at_mut(b * d_in);
+            conditional::append_one_hot(&buf.xd[..b * dim], dim, labels, k, r);
+            conditional::append_one_hot(&buf.xd[b * dim..2 * b * dim], dim, labels, k, f);
+            &buf.din[..2 * b * d_in]
+        } else {
+            &buf.xd[..2 * b * dim]
+        };
+        // out: [2b, width]; logits: [2b]
+        self.d.forward(&mut buf.d_ws, din, 2 * b);
+        let out = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * b * width];
+        let logits = &mut buf.logits[..2 * b];
+        for half in 0..2 {
+            let rows = half * b..(half + 1) * b;
+            conditional::adversarial_logits(
+                cond,
+                &out[rows.start * width..rows.end * width],
+                width,
+                labels,
+                &mut logits[rows],
+            );
+        }
         let kind = self.config.loss;
         // Each half is a mean over b rows, so both halves scale by 1/b.
-        let loss = discriminator_loss(
+        let mut loss = discriminator_loss(
             kind,
             logits,
             b,
@@ -203,50 +281,94 @@ impl Gan {
             &mut buf.dlogits[..2 * b],
             1.0 / b as f32,
         );
-        self.metrics.d_loss = loss / b as f64;
         self.metrics.d_real = mean_output(kind, &logits[..b]);
         self.metrics.d_fake = mean_output(kind, &logits[b..]);
-        self.d.backward(
-            &mut buf.d_ws,
-            &buf.xd,
-            2 * b,
-            &buf.dlogits[..2 * b],
-            true,
-            None,
-        );
+        let grad = &mut buf.d_out_grad[..2 * b * width];
+        for half in 0..2 {
+            let rows = half * b..(half + 1) * b;
+            conditional::scatter_logit_grads(
+                cond,
+                &buf.dlogits[rows.clone()],
+                width,
+                labels,
+                &mut grad[rows.start * width..rows.end * width],
+            );
+        }
+        if cond == Some(Conditioning::AcGan) {
+            // The class head learns from real images only: also teaching it
+            // the requested class of fakes (as Odena et al. do) rewards D for
+            // calling poor fakes by their label, and measured worse here
+            // (73% vs 94% class accuracy after 12,000 steps on Fashion-MNIST).
+            let w = self.config.aux_weight;
+            let (ce, _) = softmax_cross_entropy(
+                &out[..b * width],
+                width,
+                1,
+                k,
+                labels,
+                &mut grad[..b * width],
+                w / b as f32,
+            );
+            loss += w as f64 * ce;
+        }
+        self.metrics.d_loss = loss / b as f64;
+        self.d.backward(&mut buf.d_ws, din, 2 * b, grad, true, None);
         self.d_opt.step(&mut self.d.params, &self.d.grads);
         Ok(())
     }
 
     /// One G update through the just-updated D (under BCE, the
-    /// non-saturating L_G = mean −log D(G(z))), then the weight average.
+    /// non-saturating L_G = mean −log D(G(z))), plus for AC-GAN
+    /// `aux_weight` × mean CE of D's class head on the fakes; then the weight
+    /// average.
     fn train_generator(&mut self, b: usize) {
-        let dim = self.config.data_dim;
+        let cond = self.cond();
+        let (dim, k, latent) = (self.config.data_dim, self.config.classes, self.config.latent);
+        let (d_in, width) = (self.d.input(), self.d.output());
         let buf = &mut self.buf;
-        let fake = &buf.xd[b * dim..2 * b * dim];
-        // logits: [b, 1]
+        let labels = &buf.labels[..if k > 0 { b } else { 0 }];
+        // The fake rows of D's last input (G has not changed since).
+        let fake: &[f32] = if d_in != dim {
+            &buf.din[b * d_in..2 * b * d_in]
+        } else {
+            &buf.xd[b * dim..2 * b * dim]
+        };
+        // out: [b, width]; logits: [b]
         self.d.forward(&mut buf.d_ws, fake, b);
-        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..b];
-        let loss = generator_loss(
+        let out = &buf.d_ws.outs[self.d.layers.len() - 1][..b * width];
+        let logits = &mut buf.logits[..b];
+        conditional::adversarial_logits(cond, out, width, labels, logits);
+        let mut loss = generator_loss(
             self.config.loss,
             logits,
             &mut buf.g_targets[..b],
             &mut buf.dlogits[..b],
             1.0 / b as f32,
         );
+        let grad = &mut buf.d_out_grad[..b * width];
+        conditional::scatter_logit_grads(cond, &buf.dlogits[..b], width, labels, grad);
+        if cond == Some(Conditioning::AcGan) {
+            let w = self.config.aux_weight;
+            let (ce, _) = softmax_cross_entropy(out, width, 1, k, labels, grad, w / b as f32);
+            loss += w as f64 * ce;
+        }
         self.metrics.g_loss = loss / b as f64;
         // dL/dfake: [b, dim]; D's parameter gradients are not needed here.
-        self.d.backward(
-            &mut buf.d_ws,
-            fake,
-            b,
-            &buf.dlogits[..b],
-            false,
-            Some(&mut buf.d_fake[..b * dim]),
-        );
-        let z = &buf.z[..b * self.config.latent];
+        if d_in != dim {
+            let dx = &mut buf.din_grad[..b * d_in];
+            self.d.backward(&mut buf.d_ws, fake, b, grad, false, Some(dx));
+            conditional::take_columns(dx, d_in, dim, b, &mut buf.d_fake[..b * dim]);
+        } else {
+            let dx = &mut buf.d_fake[..b * dim];
+            self.d.backward(&mut buf.d_ws, fake, b, grad, false, Some(dx));
+        }
+        let gin: &[f32] = if k > 0 {
+            &buf.gin[..b * (latent + k)]
+        } else {
+            &buf.z[..b * latent]
+        };
         self.g
-            .backward(&mut buf.g_ws, z, b, &buf.d_fake[..b * dim], true, None);
+            .backward(&mut buf.g_ws, gin, b, &buf.d_fake[..b * dim], true, None);
         self.g_opt.step(&mut self.g.params, &self.g.grads);
         self.update_ema();
     }
@@ -269,14 +391,17 @@ impl Gan {
     /// Generates `n` rows into `out [n × data_dim]`. The latent vectors are
     /// `z [n × latent]` when given, else drawn from `Rng::derive(seed,
     /// SEEDED_SAMPLE, 0)` when a seed is given, else from the sampling stream.
+    /// A conditional GAN needs `labels [n]` (each below `classes`); an
+    /// unconditional one refuses them.
     pub fn sample(
         &mut self,
         n: usize,
         z: Option<&[f32]>,
+        labels: Option<&[u32]>,
         seed: Option<u64>,
         out: &mut [f32],
     ) -> Result<()> {
-        let (latent, dim) = (self.config.latent, self.config.data_dim);
+        let (latent, dim, k) = (self.config.latent, self.config.data_dim, self.config.classes);
         if let Some(z) = z {
             if z.len() != n * latent {
                 return Err(Error::invalid(format!(
@@ -288,10 +413,14 @@ impl Gan {
                 )));
             }
         }
+        check_sample_labels(k, n, labels)?;
         assert!(out.len() >= n * dim);
         let chunk = n.clamp(1, SAMPLE_CHUNK);
         self.g.reserve(&mut self.buf.s_ws, chunk)?;
         resize_f32(&mut self.buf.s_z, chunk * latent, "latent batch")?;
+        if k > 0 {
+            resize_f32(&mut self.buf.s_gin, chunk * (latent + k), "generator input")?;
+        }
         let mut seeded = seed.map(|s| Rng::derive(s, stream::SEEDED_SAMPLE, 0));
         let mut start = 0;
         while start < n {
@@ -304,17 +433,68 @@ impl Gan {
                     Self::draw_latent(self.config.latent_dist, rng, zc);
                 }
             }
+            let gin: &[f32] = match labels {
+                Some(l) => {
+                    let g = &mut self.buf.s_gin[..rows * (latent + k)];
+                    conditional::append_one_hot(zc, latent, &l[start..start + rows], k, g);
+                    g
+                }
+                None => zc,
+            };
             // With EMA on, samples come from the averaged weights.
             let params = if self.g_ema.is_empty() {
                 &self.g.params
             } else {
                 &self.g_ema
             };
-            self.g.forward_params(params, &mut self.buf.s_ws, zc, rows);
+            self.g.forward_params(params, &mut self.buf.s_ws, gin, rows);
             let last = &self.buf.s_ws.outs[self.g.layers.len() - 1];
             out[start * dim..(start + rows) * dim].copy_from_slice(&last[..rows * dim]);
             start += rows;
         }
         Ok(())
+    }
+
+    /// Sets the class names (empty to clear); a non-empty list must name
+    /// every class of a conditional GAN.
+    pub fn set_class_names(&mut self, names: Vec<String>) -> Result<()> {
+        if !names.is_empty() && names.len() != self.config.classes {
+            return Err(Error::invalid(format!(
+                "class names must name each of the model's {} classes, got {} names",
+                self.config.classes,
+                names.len()
+            )));
+        }
+        self.class_names = names;
+        Ok(())
+    }
+}
+
+/// Label checks of `sample`: present exactly when the GAN is conditional,
+/// one per sample, each a class id.
+fn check_sample_labels(k: usize, n: usize, labels: Option<&[u32]>) -> Result<()> {
+    match labels {
+        None if k > 0 => Err(Error::invalid(format!(
+            "this GAN is conditional (classes = {}): sampling needs one label per sample",
+            k
+        ))),
+        Some(_) if k == 0 => Err(Error::invalid(
+            "this GAN is unconditional (classes = 0): it takes no labels",
+        )),
+        Some(l) if l.len() != n => Err(Error::invalid(format!(
+            "labels must hold one class per sample: n = {}, got {} labels",
+            n,
+            l.len()
+        ))),
+        Some(l) => match l.iter().position(|&y| y as usize >= k) {
+            Some(i) => Err(Error::invalid(format!(
+                "labels[{}] = {} is out of range: this GAN has classes 0..{}",
+                i,
+                l[i],
+                k - 1
+            ))),
+            None => Ok(()),
+        },
+        None => Ok(()),
     }
 }

@@ -6,9 +6,16 @@
 //! - `mlp`: networks of dense layers with a flat parameter vector.
 //! - `loss`, `optim`, `rng`: BCE-with-logits, Adam/SGD, the seeded RNG.
 //! - `config`, `gan`, `dataset`: the GAN, its configuration and its data.
+//! - `conditional`: what changes when the GAN is class-conditional.
+//! - `translate`, `tasks`: pix2pix-style image-to-image translation and the
+//!   built-in paired tasks (edges, inpaint, upscale).
+//! - `classifier`: an MLP classifier trained with the same kernels, used to
+//!   score conditional samples.
 //! - `checkpoint`: the versioned binary checkpoint format.
 
 pub mod checkpoint;
+pub mod classifier;
+pub mod conditional;
 pub mod config;
 pub mod dataset;
 pub mod error;
@@ -17,7 +24,10 @@ pub mod kernels;
 pub mod loss;
 pub mod mlp;
 pub mod optim;
+pub mod record;
 pub mod rng;
+pub mod tasks;
+pub mod translate;
 
 pub use config::GanConfig;
 pub use dataset::Dataset;

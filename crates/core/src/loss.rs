@@ -1,4 +1,6 @@
-//! Binary cross-entropy on logits, the loss of the classic GAN.
+//! Losses on logits: binary cross-entropy (the classic GAN's), softmax
+//! cross-entropy (the classifier's and the AC-GAN head's) and L1 (the
+//! translator's reconstruction term).
 
 use crate::config::GanLoss;
 use crate::kernels::activation::sigmoid;
@@ -128,6 +130,79 @@ pub fn mean_probability(logits: &[f32]) -> f64 {
     logits.iter().map(|&l| sigmoid(l) as f64).sum::<f64>() / logits.len() as f64
 }
 
+/// Softmax cross-entropy of `labels.len()` rows whose `k` logits sit at
+/// columns `offset..offset + k` of `logits [rows × stride]`.
+///
+/// Returns `(Σ_rows −ln softmax(row)[y], rows whose arg-max is y)` and writes
+/// `grad[i·stride + offset + j] = (softmax_j − [j = y]) · scale`, leaving the
+/// other columns of `grad` untouched (so several heads can share one
+/// gradient buffer). The exponentials are taken after subtracting the row's
+/// maximum, so no finite logit overflows. Ties in the arg-max go to the lowest
+/// class id.
+pub fn softmax_cross_entropy(
+    logits: &[f32],
+    stride: usize,
+    offset: usize,
+    k: usize,
+    labels: &[u32],
+    grad: &mut [f32],
+    scale: f32,
+) -> (f64, usize) {
+    let rows = labels.len();
+    assert!(k >= 1 && offset + k <= stride);
+    assert!(logits.len() >= rows * stride && grad.len() >= rows * stride);
+    let mut sum = 0.0f64;
+    let mut correct = 0;
+    for (i, &y) in labels.iter().enumerate() {
+        let y = y as usize;
+        assert!(y < k, "label {} out of range 0..{}", y, k);
+        let row = &logits[i * stride + offset..i * stride + offset + k];
+        let (mut best, mut max) = (0, row[0]);
+        for (j, &l) in row.iter().enumerate().skip(1) {
+            if l > max {
+                best = j;
+                max = l;
+            }
+        }
+        if best == y {
+            correct += 1;
+        }
+        let g = &mut grad[i * stride + offset..i * stride + offset + k];
+        let mut total = 0.0f32;
+        for (gj, &l) in g.iter_mut().zip(row) {
+            *gj = (l - max).exp();
+            total += *gj;
+        }
+        // −ln p_y = ln Σ e^(l − max) − (l_y − max)
+        sum += (total.ln() - (row[y] - max)) as f64;
+        let inv = 1.0 / total;
+        for (j, gj) in g.iter_mut().enumerate() {
+            let p = *gj * inv;
+            *gj = (if j == y { p - 1.0 } else { p }) * scale;
+        }
+    }
+    (sum, correct)
+}
+
+/// `Σ |y_i − t_i|` returned in f64, and `grad_i = sign(y_i − t_i) · scale`
+/// (0 where they are equal, the subgradient PyTorch's `l1_loss` uses).
+pub fn l1(y: &[f32], t: &[f32], grad: &mut [f32], scale: f32) -> f64 {
+    assert!(t.len() >= y.len() && grad.len() >= y.len());
+    let mut sum = 0.0f64;
+    for i in 0..y.len() {
+        let d = y[i] - t[i];
+        sum += d.abs() as f64;
+        grad[i] = if d > 0.0 {
+            scale
+        } else if d < 0.0 {
+            -scale
+        } else {
+            0.0
+        };
+    }
+    sum
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +299,88 @@ mod tests {
                 fd,
                 g[i]
             );
+        }
+    }
+
+    /// −ln softmax(l)[y] in f64, straight from the definition.
+    fn naive_ce(l: &[f64], y: usize) -> f64 {
+        let z: f64 = l.iter().map(|v| v.exp()).sum();
+        -(l[y].exp() / z).ln()
+    }
+
+    #[test]
+    fn softmax_cross_entropy_matches_the_definition_and_finite_differences() {
+        // 3 rows, 4 classes at columns 1..5 of a 6-wide output (a head beside others).
+        let (stride, off, k) = (6usize, 1usize, 4usize);
+        let logits: Vec<f32> = (0..18).map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.4).collect();
+        let labels = [2u32, 0, 3];
+        let mut grad = vec![9.0f32; 18];
+        let (loss, correct) =
+            softmax_cross_entropy(&logits, stride, off, k, &labels, &mut grad, 0.5);
+        let row = |i: usize, d: Option<(usize, f64)>| -> Vec<f64> {
+            (0..k)
+                .map(|j| {
+                    let v = logits[i * stride + off + j] as f64;
+                    match d {
+                        Some((jj, h)) if jj == j => v + h,
+                        _ => v,
+                    }
+                })
+                .collect()
+        };
+        let want: f64 = (0..3).map(|i| naive_ce(&row(i, None), labels[i] as usize)).sum();
+        assert!((loss - want).abs() < 1e-5, "{} vs {}", loss, want);
+        // Arg-max per row, counted by hand.
+        let mut n = 0;
+        for i in 0..3 {
+            let r = row(i, None);
+            let best = (0..k).fold(0, |b, j| if r[j] > r[b] { j } else { b });
+            n += (best == labels[i] as usize) as usize;
+        }
+        assert_eq!(correct, n);
+        for i in 0..3 {
+            // Columns outside the head are untouched.
+            assert_eq!(grad[i * stride], 9.0);
+            assert_eq!(grad[i * stride + 5], 9.0);
+            for j in 0..k {
+                let h = 1e-4;
+                let y = labels[i] as usize;
+                let fd = 0.5 * (naive_ce(&row(i, Some((j, h))), y) - naive_ce(&row(i, Some((j, -h))), y))
+                    / (2.0 * h);
+                let an = grad[i * stride + off + j] as f64;
+                assert!((fd - an).abs() < 1e-5, "row {} class {}: fd {} vs {}", i, j, fd, an);
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_cross_entropy_stays_finite_for_huge_logits() {
+        let mut g = [0.0f32; 3];
+        let (loss, correct) =
+            softmax_cross_entropy(&[1e4, -1e4, 0.0], 3, 0, 3, &[1], &mut g, 1.0);
+        assert!((loss - 2e4).abs() < 1.0, "{}", loss);
+        assert_eq!(correct, 0);
+        assert_eq!(g, [1.0, -1.0, 0.0]);
+    }
+
+    #[test]
+    fn l1_value_and_subgradient() {
+        let y = [0.5f32, -1.0, 0.25, 0.0];
+        let t = [0.0f32, 1.0, 0.25, -0.5];
+        let mut g = [0.0f32; 4];
+        let s = l1(&y, &t, &mut g, 0.1);
+        assert!((s - 3.0).abs() < 1e-9);
+        assert_eq!(g, [0.1, -0.1, 0.0, 0.1]);
+        // Away from the kink the subgradient is the derivative.
+        for i in [0usize, 1, 3] {
+            let h = 1e-3f32;
+            let f = |d: f32| {
+                let mut yy = y;
+                yy[i] += d;
+                l1(&yy, &t, &mut [0.0; 4], 1.0) * 0.1
+            };
+            let fd = (f(h) - f(-h)) / (2.0 * h as f64);
+            assert!((fd - g[i] as f64).abs() < 1e-4, "{} {}", fd, g[i]);
         }
     }
 }

@@ -21,6 +21,9 @@ pub mod stream {
     pub const SAMPLE: u64 = 3;
     pub const SHUFFLE: u64 = 4;
     pub const SEEDED_SAMPLE: u64 = 5;
+    /// Random parts of built-in translation tasks (inpainting masks) when
+    /// sources are made outside training (`tasks::make_sources`).
+    pub const TASK: u64 = 6;
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -71,13 +71,13 @@ fn save_load_continue_equals_uninterrupted() {
         first.train(&data, 8, 13).unwrap();
         // Sampling by seed in between must not disturb anything saved.
         let mut out = vec![0.0; 3 * 20];
-        first.sample(3, None, Some(9), &mut out).unwrap();
+        first.sample(3, None, None, Some(9), &mut out).unwrap();
         let bytes = checkpoint::save(&first);
         let mut resumed = checkpoint::load(&bytes).unwrap();
         // Sampling from the model's own stream advances only that stream:
         // the weights trained afterwards are unchanged.
         let mut other = checkpoint::load(&bytes).unwrap();
-        other.sample(3, None, None, &mut out).unwrap();
+        other.sample(3, None, None, None, &mut out).unwrap();
         resumed.train(&data, 8, 17).unwrap();
         other.train(&data, 8, 17).unwrap();
         same_bytes(&checkpoint::save(&whole), &checkpoint::save(&resumed));
@@ -115,12 +115,12 @@ fn damaged_checkpoints_are_refused() {
     }
     // A future version with a valid checksum.
     let mut b = bytes[..bytes.len() - 4].to_vec();
-    b[8] = 2;
+    b[8] = 3;
     let crc = checkpoint::crc32(&b);
     b.extend_from_slice(&crc.to_le_bytes());
     let e = checkpoint::load(&b).unwrap_err();
     assert_eq!(e.code, Code::UnsupportedVersion);
-    assert!(e.message.contains("version 2"), "{}", e.message);
+    assert!(e.message.contains("version 3"), "{}", e.message);
 }
 
 #[test]
@@ -128,15 +128,15 @@ fn sampling_by_seed_and_by_z_is_reproducible() {
     let mut gan = Gan::new(small_config(2)).unwrap();
     let mut a = vec![0.0; 300 * 20];
     let mut b = vec![0.0; 300 * 20];
-    gan.sample(300, None, Some(11), &mut a).unwrap();
-    gan.sample(300, None, Some(11), &mut b).unwrap();
+    gan.sample(300, None, None, Some(11), &mut a).unwrap();
+    gan.sample(300, None, None, Some(11), &mut b).unwrap();
     assert_eq!(a, b);
     assert!(a.iter().all(|x| (-1.0..=1.0).contains(x)));
     let z = vec![0.25f32; 2 * 8];
     let mut c = vec![0.0; 2 * 20];
-    gan.sample(2, Some(&z), None, &mut c).unwrap();
+    gan.sample(2, Some(&z), None, None, &mut c).unwrap();
     assert_eq!(c[..20], c[20..]);
-    let e = gan.sample(2, Some(&z[..15]), None, &mut c).unwrap_err();
+    let e = gan.sample(2, Some(&z[..15]), None, None, &mut c).unwrap_err();
     assert!(e.message.contains("16"), "{}", e.message);
 }
 
@@ -191,17 +191,46 @@ fn sampling_uses_the_weight_average_when_it_is_on() {
     assert_ne!(gan.g_ema, gan.g.params);
     let z = vec![0.3f32; 8];
     let mut with_ema = vec![0.0; 20];
-    gan.sample(1, Some(&z), None, &mut with_ema).unwrap();
+    gan.sample(1, Some(&z), None, None, &mut with_ema).unwrap();
     // The same z through the raw weights differs; through the average it matches.
     let mut raw = gan.clone();
     raw.g_ema.clear();
     let mut without = vec![0.0; 20];
-    raw.sample(1, Some(&z), None, &mut without).unwrap();
+    raw.sample(1, Some(&z), None, None, &mut without).unwrap();
     assert_ne!(with_ema, without);
     let mut avg = gan.clone();
     avg.g_ema.clear();
     avg.g.params = gan.g_ema.clone();
     let mut via_params = vec![0.0; 20];
-    avg.sample(1, Some(&z), None, &mut via_params).unwrap();
+    avg.sample(1, Some(&z), None, None, &mut via_params).unwrap();
     assert_eq!(with_ema, via_params);
+}
+
+#[test]
+fn reads_version_1_checkpoints_bit_for_bit() {
+    // Written by the version-1 code (commit "A version-1 checkpoint fixture")
+    // from exactly this run on the host.
+    let v1 = include_bytes!("fixtures/gan-v1.ckpt");
+    assert_eq!(u32::from_le_bytes([v1[8], v1[9], v1[10], v1[11]]), 1);
+    let old = checkpoint::load(v1).unwrap();
+    let mut fresh = Gan::new(small_config(3)).unwrap();
+    fresh.train(&toy_data(50, 20), 8, 20).unwrap();
+    fresh.meta = b"{\"dataset\":\"toy\"}".to_vec();
+    // The unconditional step is unchanged by the conditional code paths, and
+    // the v1 reader restores everything: saving both gives identical v2 bytes.
+    assert_eq!(old.step, 20);
+    assert_eq!(old.g.params, fresh.g.params);
+    same_bytes(&checkpoint::save(&old), &checkpoint::save(&fresh));
+    assert_eq!(checkpoint::kind_of(v1).unwrap(), checkpoint::Kind::Gan);
+    // A v1 file may not carry sections that only exist from v2 on.
+    let mut b = v1[..v1.len() - 4].to_vec();
+    let count = u32::from_le_bytes([b[12], b[13], b[14], b[15]]) + 1;
+    b[12..16].copy_from_slice(&count.to_le_bytes());
+    b.extend_from_slice(b"KIND");
+    b.extend_from_slice(&4u32.to_le_bytes());
+    b.extend_from_slice(b"GAN\0");
+    let crc = checkpoint::crc32(&b);
+    b.extend_from_slice(&crc.to_le_bytes());
+    let e = checkpoint::load(&b).unwrap_err();
+    assert_eq!(e.code, Code::CorruptCheckpoint, "{}", e.message);
 }

@@ -12,8 +12,12 @@ use std::cell::RefCell;
 use wasmgan_core::kernels::{self, Act, AdamStep};
 use wasmgan_core::{checkpoint, loss, rng::Rng, Code, Dataset, Error, Gan, GanConfig, Result};
 
+mod classifier;
+mod translator;
+
 /// Bump when an export's signature or meaning changes (`ABI_VERSION` in ts/abi.ts).
-const ABI_VERSION: u32 = 1;
+/// 2: `gan_sample` takes labels; translator, classifier and task exports.
+const ABI_VERSION: u32 = 2;
 const METRICS_LEN: usize = 8;
 
 struct GanSlot {
@@ -25,6 +29,8 @@ struct GanSlot {
 struct State {
     gans: Vec<Option<Box<GanSlot>>>,
     datasets: Vec<Option<Box<Dataset>>>,
+    translators: Vec<Option<Box<translator::Slot>>>,
+    classifiers: Vec<Option<Box<classifier::Slot>>>,
     error: String,
     result: Vec<u8>,
 }
@@ -127,6 +133,41 @@ unsafe fn f32s<'a>(ptr: usize, len: usize) -> &'a [f32] {
         &[]
     } else {
         core::slice::from_raw_parts(ptr as *const f32, len)
+    }
+}
+
+/// # Safety
+/// `check_region` must have accepted (ptr, len) with elem 4.
+unsafe fn u32s<'a>(ptr: usize, len: usize) -> &'a [u32] {
+    if len == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ptr as *const u32, len)
+    }
+}
+
+/// # Safety
+/// `check_region` must have accepted (ptr, len) with elem 1.
+unsafe fn bytes_at<'a>(ptr: usize, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ptr as *const u8, len)
+    }
+}
+
+/// Class names from TypeScript: UTF-8, each name followed by a NUL byte.
+fn class_names_at(ptr: u32, len: u32) -> Result<Vec<String>> {
+    check_region(ptr as usize, len as usize, 1, "class names")?;
+    // SAFETY: region checked.
+    checkpoint::decode_class_names(unsafe { bytes_at(ptr as usize, len as usize) })
+}
+
+fn optional_seed(seed: f64, use_seed: u32) -> Result<Option<u64>> {
+    if use_seed != 0 {
+        Ok(Some(seed_from(seed)?))
+    } else {
+        Ok(None)
     }
 }
 
@@ -313,7 +354,7 @@ pub extern "C" fn gan_metrics_ptr(h: i32) -> u32 {
 }
 
 /// Fills the result buffer with `n` f32 values, reusing its allocation.
-fn result_f32(s: &mut State, n: usize) -> Result<&mut [f32]> {
+pub(crate) fn result_f32(s: &mut State, n: usize) -> Result<&mut [f32]> {
     let bytes = n
         .checked_mul(4)
         .ok_or_else(|| Error::invalid("result too large"))?;
@@ -333,7 +374,17 @@ fn result_f32(s: &mut State, n: usize) -> Result<&mut [f32]> {
 }
 
 #[no_mangle]
-pub extern "C" fn gan_sample(h: i32, n: u32, z: u32, z_len: u32, seed: f64, use_seed: u32) -> i32 {
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn gan_sample(
+    h: i32,
+    n: u32,
+    z: u32,
+    z_len: u32,
+    labels: u32,
+    labels_len: u32,
+    seed: f64,
+    use_seed: u32,
+) -> i32 {
     status(with(|s| {
         let i = slot(&mut s.gans, h, "GAN")?;
         let n = n as usize;
@@ -344,21 +395,59 @@ pub extern "C" fn gan_sample(h: i32, n: u32, z: u32, z_len: u32, seed: f64, use_
         } else {
             None
         };
-        let seed = if use_seed != 0 {
-            Some(seed_from(seed)?)
+        let ls = if labels_len > 0 {
+            check_region(labels as usize, labels_len as usize, 4, "labels")?;
+            // SAFETY: as for z.
+            Some(unsafe { u32s(labels as usize, labels_len as usize) })
         } else {
             None
         };
+        let seed = optional_seed(seed, use_seed)?;
         let mut slot = s.gans[i].take().expect("checked");
         let dim = slot.gan.config.data_dim;
         let r = n
             .checked_mul(dim)
             .ok_or_else(|| Error::invalid("n × dataDim overflows"))
             .and_then(|len| result_f32(s, len))
-            .and_then(|out| slot.gan.sample(n, zs, seed, out));
+            .and_then(|out| slot.gan.sample(n, zs, ls, seed, out));
         s.gans[i] = Some(slot);
         r
     }))
+}
+
+#[no_mangle]
+pub extern "C" fn gan_set_class_names(h: i32, names: u32, len: u32) -> i32 {
+    status(with(|s| {
+        let i = slot(&mut s.gans, h, "GAN")?;
+        let names = class_names_at(names, len)?;
+        s.gans[i].as_mut().expect("checked").gan.set_class_names(names)
+    }))
+}
+
+#[no_mangle]
+pub extern "C" fn gan_class_names(h: i32) -> i32 {
+    status(with(|s| {
+        let i = slot(&mut s.gans, h, "GAN")?;
+        let names = &s.gans[i].as_ref().expect("checked").gan.class_names;
+        s.result = checkpoint::encode_class_names(names);
+        Ok(())
+    }))
+}
+
+/// The kind of model a checkpoint holds: 1 GAN, 2 translator, 3 classifier,
+/// or a negative status when the bytes are not a readable checkpoint.
+#[no_mangle]
+pub extern "C" fn ckpt_kind(bytes: u32, len: u32) -> i32 {
+    handle_or_error((|| {
+        check_region(bytes as usize, len as usize, 1, "checkpoint")?;
+        // SAFETY: region checked.
+        let b = unsafe { bytes_at(bytes as usize, len as usize) };
+        Ok(match checkpoint::kind_of(b)? {
+            checkpoint::Kind::Gan => 1,
+            checkpoint::Kind::Translator => 2,
+            checkpoint::Kind::Classifier => 3,
+        })
+    })())
 }
 
 #[no_mangle]
