@@ -474,7 +474,8 @@ fn config_error(e: Error) -> Error {
 }
 
 const TWO_NETWORKS: [&[u8; 4]; 11] = [
-    b"CONF", b"STAT", b"RNGT", b"RNGS", b"GPAR", b"GOPM", b"GOPV", b"DPAR", b"DOPM", b"DOPV", b"META",
+    b"CONF", b"STAT", b"RNGT", b"RNGS", b"GPAR", b"GOPM", b"GOPV", b"DPAR", b"DOPM", b"DOPV",
+    b"META",
 ];
 
 /// Restores a GAN from `save` output (version 2, or a version-1 file).
@@ -537,7 +538,9 @@ pub fn load_classifier(bytes: &[u8]) -> Result<Classifier> {
     let secs = sections(bytes)?;
     secs.expect(
         Kind::Classifier,
-        &[b"CONF", b"STAT", b"NPAR", b"NOPM", b"NOPV", b"META", b"CLSN"],
+        &[
+            b"CONF", b"STAT", b"NPAR", b"NOPM", b"NOPV", b"META", b"CLSN",
+        ],
     )?;
     let config = ClassifierConfig::from_record(&secs.record()?).map_err(config_error)?;
     let mut c = Classifier::new(config)?;

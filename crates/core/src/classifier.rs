@@ -113,7 +113,9 @@ impl ClassifierConfig {
                     .push(record::width("classifier hidden width", v)?),
                 key::LEAKY_SLOPE => c.leaky_slope = v as f32,
                 key::SEED => c.seed = record::uint("seed", v)?,
-                key::CLASSES => c.classes = record::uint("classes", v)?.min(MAX_WIDTH as u64) as usize,
+                key::CLASSES => {
+                    c.classes = record::uint("classes", v)?.min(MAX_WIDTH as u64) as usize
+                }
                 k if (key::OPTIMIZER..key::OPTIMIZER + 5).contains(&k) => {
                     record::read_optimizer_field(&mut c.opt, "classifier", k - key::OPTIMIZER, v)?
                 }
@@ -274,8 +276,14 @@ impl Classifier {
         );
         self.metrics.loss = loss / b as f64;
         self.metrics.accuracy = correct as f64 / b as f64;
-        self.net
-            .backward(&mut buf.ws, &buf.x[..b * dim], b, &buf.grad[..b * k], true, None);
+        self.net.backward(
+            &mut buf.ws,
+            &buf.x[..b * dim],
+            b,
+            &buf.grad[..b * k],
+            true,
+            None,
+        );
         self.opt.step(&mut self.net.params, &self.net.grads);
         self.step += 1;
         Ok(())
@@ -313,7 +321,8 @@ impl Classifier {
         while start < n {
             let rows = (n - start).min(chunk);
             let ws = &mut self.buf.i_ws;
-            self.net.forward(ws, &x[start * dim..(start + rows) * dim], rows);
+            self.net
+                .forward(ws, &x[start * dim..(start + rows) * dim], rows);
             let o = &mut out[start * width..(start + rows) * width];
             match what {
                 Output::Features => o.copy_from_slice(&ws.outs[last - 1][..rows * width]),

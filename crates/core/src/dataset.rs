@@ -147,7 +147,10 @@ impl Sampler {
         }
         if let Some(labels) = labels {
             let all = data.labels.as_ref().expect("checked above");
-            for (l, &idx) in labels[..rows].iter_mut().zip(&self.perm[start..start + rows]) {
+            for (l, &idx) in labels[..rows]
+                .iter_mut()
+                .zip(&self.perm[start..start + rows])
+            {
                 *l = all[idx as usize];
             }
         }

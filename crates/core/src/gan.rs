@@ -175,7 +175,11 @@ impl Gan {
         }
         if d_in != c.data_dim {
             resize_f32(&mut b.din, 2 * rows * d_in, "discriminator input")?;
-            resize_f32(&mut b.din_grad, rows * d_in, "discriminator input gradients")?;
+            resize_f32(
+                &mut b.din_grad,
+                rows * d_in,
+                "discriminator input gradients",
+            )?;
         }
         resize_f32(&mut b.logits, 2 * rows, "logits")?;
         resize_f32(&mut b.d_out_grad, 2 * rows * d_out, "output gradients")?;
@@ -220,7 +224,11 @@ impl Gan {
     /// `aux_weight` × mean CE of the class head on the real batch.
     fn train_discriminator(&mut self, data: &Dataset, b: usize) -> Result<()> {
         let cond = self.cond();
-        let (dim, k, latent) = (self.config.data_dim, self.config.classes, self.config.latent);
+        let (dim, k, latent) = (
+            self.config.data_dim,
+            self.config.classes,
+            self.config.latent,
+        );
         let (d_in, width) = (self.d.input(), self.d.output());
         let buf = &mut self.buf;
         let (real, fake) = buf.xd[..2 * b * dim].split_at_mut(b * dim);
@@ -323,7 +331,11 @@ impl Gan {
     /// average.
     fn train_generator(&mut self, b: usize) {
         let cond = self.cond();
-        let (dim, k, latent) = (self.config.data_dim, self.config.classes, self.config.latent);
+        let (dim, k, latent) = (
+            self.config.data_dim,
+            self.config.classes,
+            self.config.latent,
+        );
         let (d_in, width) = (self.d.input(), self.d.output());
         let buf = &mut self.buf;
         let labels = &buf.labels[..if k > 0 { b } else { 0 }];
@@ -356,11 +368,13 @@ impl Gan {
         // dL/dfake: [b, dim]; D's parameter gradients are not needed here.
         if d_in != dim {
             let dx = &mut buf.din_grad[..b * d_in];
-            self.d.backward(&mut buf.d_ws, fake, b, grad, false, Some(dx));
+            self.d
+                .backward(&mut buf.d_ws, fake, b, grad, false, Some(dx));
             conditional::take_columns(dx, d_in, dim, b, &mut buf.d_fake[..b * dim]);
         } else {
             let dx = &mut buf.d_fake[..b * dim];
-            self.d.backward(&mut buf.d_ws, fake, b, grad, false, Some(dx));
+            self.d
+                .backward(&mut buf.d_ws, fake, b, grad, false, Some(dx));
         }
         let gin: &[f32] = if k > 0 {
             &buf.gin[..b * (latent + k)]
@@ -401,7 +415,11 @@ impl Gan {
         seed: Option<u64>,
         out: &mut [f32],
     ) -> Result<()> {
-        let (latent, dim, k) = (self.config.latent, self.config.data_dim, self.config.classes);
+        let (latent, dim, k) = (
+            self.config.latent,
+            self.config.data_dim,
+            self.config.classes,
+        );
         if let Some(z) = z {
             if z.len() != n * latent {
                 return Err(Error::invalid(format!(

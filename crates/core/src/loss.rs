@@ -309,6 +309,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)] // rows indexed like the formula
     fn softmax_cross_entropy_matches_the_definition_and_finite_differences() {
         // 3 rows, 4 classes at columns 1..5 of a 6-wide output (a head beside others).
         let (stride, off, k) = (6usize, 1usize, 4usize);
@@ -328,7 +329,9 @@ mod tests {
                 })
                 .collect()
         };
-        let want: f64 = (0..3).map(|i| naive_ce(&row(i, None), labels[i] as usize)).sum();
+        let want: f64 = (0..3)
+            .map(|i| naive_ce(&row(i, None), labels[i] as usize))
+            .sum();
         assert!((loss - want).abs() < 1e-5, "{} vs {}", loss, want);
         // Arg-max per row, counted by hand.
         let mut n = 0;
@@ -345,10 +348,18 @@ mod tests {
             for j in 0..k {
                 let h = 1e-4;
                 let y = labels[i] as usize;
-                let fd = 0.5 * (naive_ce(&row(i, Some((j, h))), y) - naive_ce(&row(i, Some((j, -h))), y))
+                let fd = 0.5
+                    * (naive_ce(&row(i, Some((j, h))), y) - naive_ce(&row(i, Some((j, -h))), y))
                     / (2.0 * h);
                 let an = grad[i * stride + off + j] as f64;
-                assert!((fd - an).abs() < 1e-5, "row {} class {}: fd {} vs {}", i, j, fd, an);
+                assert!(
+                    (fd - an).abs() < 1e-5,
+                    "row {} class {}: fd {} vs {}",
+                    i,
+                    j,
+                    fd,
+                    an
+                );
             }
         }
     }
@@ -356,8 +367,7 @@ mod tests {
     #[test]
     fn softmax_cross_entropy_stays_finite_for_huge_logits() {
         let mut g = [0.0f32; 3];
-        let (loss, correct) =
-            softmax_cross_entropy(&[1e4, -1e4, 0.0], 3, 0, 3, &[1], &mut g, 1.0);
+        let (loss, correct) = softmax_cross_entropy(&[1e4, -1e4, 0.0], 3, 0, 3, &[1], &mut g, 1.0);
         assert!((loss - 2e4).abs() < 1.0, "{}", loss);
         assert_eq!(correct, 0);
         assert_eq!(g, [1.0, -1.0, 0.0]);

@@ -65,7 +65,15 @@ impl Task {
 
     /// Writes the source of one `target` image into `out` (both `w × h`).
     /// `rng` places the inpainting square; the other tasks do not use it.
-    pub fn source_of(self, w: usize, h: usize, mask: usize, target: &[f32], rng: &mut Rng, out: &mut [f32]) {
+    pub fn source_of(
+        self,
+        w: usize,
+        h: usize,
+        mask: usize,
+        target: &[f32],
+        rng: &mut Rng,
+        out: &mut [f32],
+    ) {
         match self {
             Task::Pairs => out[..w * h].copy_from_slice(&target[..w * h]),
             Task::Edges => edges(w, h, target, out),
@@ -127,7 +135,9 @@ pub fn downsample(w: usize, h: usize, f: usize, img: &[f32], out: &mut [f32]) {
             }
             let mean = sum / ((y1 - by) * (x1 - bx)) as f32;
             for y in by..y1 {
-                out[y * w + bx..y * w + x1].iter_mut().for_each(|v| *v = mean);
+                out[y * w + bx..y * w + x1]
+                    .iter_mut()
+                    .for_each(|v| *v = mean);
             }
         }
     }
@@ -219,7 +229,9 @@ mod tests {
         let mut out = vec![0.0; 25];
         downsample(w, h, 4, &img, &mut out);
         let mean = |xs: &[usize]| xs.iter().map(|&i| i as f32).sum::<f32>() / xs.len() as f32;
-        let tl: Vec<usize> = (0..4).flat_map(|y| (0..4).map(move |x| y * 5 + x)).collect();
+        let tl: Vec<usize> = (0..4)
+            .flat_map(|y| (0..4).map(move |x| y * 5 + x))
+            .collect();
         assert_eq!(out[0], mean(&tl));
         assert_eq!(out[3 * 5 + 3], mean(&tl));
         assert_eq!(out[4], mean(&[4, 9, 14, 19]));
@@ -230,7 +242,9 @@ mod tests {
     #[test]
     fn make_sources_is_reproducible_and_validates() {
         let (w, h) = (8, 8);
-        let img: Vec<f32> = (0..3 * 64).map(|i| ((i * 37) % 17) as f32 / 8.5 - 1.0).collect();
+        let img: Vec<f32> = (0..3 * 64)
+            .map(|i| ((i * 37) % 17) as f32 / 8.5 - 1.0)
+            .collect();
         let mut a = vec![0.0; 3 * 64];
         let mut b = vec![0.0; 3 * 64];
         make_sources(Task::Inpaint, w, h, 3, &img, 5, &mut a).unwrap();
@@ -238,7 +252,13 @@ mod tests {
         assert_eq!(a, b);
         // Each image has exactly 9 zeros more than it had (the images have none).
         for i in 0..3 {
-            assert_eq!(a[i * 64..(i + 1) * 64].iter().filter(|&&v| v == 0.0).count(), 9);
+            assert_eq!(
+                a[i * 64..(i + 1) * 64]
+                    .iter()
+                    .filter(|&&v| v == 0.0)
+                    .count(),
+                9
+            );
         }
         make_sources(Task::Inpaint, w, h, 3, &img, 6, &mut b).unwrap();
         assert_ne!(a, b);

@@ -111,7 +111,7 @@ const RESIDUAL_CLAMP: f32 = 0.99;
 
 /// The residual generator's prior for one source value: `atanh(clamp(s))`.
 fn prior(s: f32) -> f32 {
-    let c = s.max(-RESIDUAL_CLAMP).min(RESIDUAL_CLAMP);
+    let c = s.clamp(-RESIDUAL_CLAMP, RESIDUAL_CLAMP);
     0.5 * ((1.0 + c) / (1.0 - c)).ln()
 }
 
@@ -199,7 +199,10 @@ impl TranslatorConfig {
         record::check_hidden("generator", &self.g_hidden)?;
         record::check_hidden("discriminator", &self.d_hidden)?;
         record::check_leaky_slope(self.leaky_slope)?;
-        for (name, v) in [("l1Weight", self.l1_weight), ("adversarialWeight", self.adv_weight)] {
+        for (name, v) in [
+            ("l1Weight", self.l1_weight),
+            ("adversarialWeight", self.adv_weight),
+        ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(Error::invalid(format!(
                     "{} must be a finite number ≥ 0, got {}",
@@ -279,18 +282,30 @@ impl TranslatorConfig {
                     residual = match record::uint("residual", v)? {
                         0 => Some(false),
                         1 => Some(true),
-                        _ => return Err(Error::invalid(format!("residual must be 0 or 1, got {}", v))),
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "residual must be 0 or 1, got {}",
+                                v
+                            )))
+                        }
                     }
                 }
                 k if (key::G_OPTIMIZER..key::D_OPTIMIZER).contains(&k) => {
-                    record::read_optimizer_field(&mut c.g_opt, "generator", k - key::G_OPTIMIZER, v)?
+                    record::read_optimizer_field(
+                        &mut c.g_opt,
+                        "generator",
+                        k - key::G_OPTIMIZER,
+                        v,
+                    )?
                 }
-                k if (key::D_OPTIMIZER..key::D_OPTIMIZER + 5).contains(&k) => record::read_optimizer_field(
-                    &mut c.d_opt,
-                    "discriminator",
-                    k - key::D_OPTIMIZER,
-                    v,
-                )?,
+                k if (key::D_OPTIMIZER..key::D_OPTIMIZER + 5).contains(&k) => {
+                    record::read_optimizer_field(
+                        &mut c.d_opt,
+                        "discriminator",
+                        k - key::D_OPTIMIZER,
+                        v,
+                    )?
+                }
                 other => return Err(record::unknown_key(other)),
             }
         }
@@ -383,7 +398,11 @@ impl Translator {
         config.validate()?;
         let mut init = Rng::derive(config.seed, stream::INIT, 0);
         let hidden = config.hidden_act();
-        let out = if config.residual { Act::Linear } else { Act::Tanh };
+        let out = if config.residual {
+            Act::Linear
+        } else {
+            Act::Tanh
+        };
         let mut g = Mlp::new(&config.g_sizes(), hidden, out, &mut init)?;
         if config.residual {
             let last = g.layers[g.layers.len() - 1].clone();
@@ -540,7 +559,11 @@ impl Translator {
             buf.d_fake[..b * dim].copy_from_slice(&buf.d_l1[..b * dim]);
         }
         let buf = &mut self.buf;
-        residual_backward(self.config.residual, &buf.fake[..b * dim], &mut buf.d_fake[..b * dim]);
+        residual_backward(
+            self.config.residual,
+            &buf.fake[..b * dim],
+            &mut buf.d_fake[..b * dim],
+        );
         let gin = &buf.gin[..b * (dim + self.config.noise)];
         self.g
             .backward(&mut buf.g_ws, gin, b, &buf.d_fake[..b * dim], true, None);
@@ -582,8 +605,14 @@ impl Translator {
         let loss = bce_with_logits(logits, targets, &mut buf.dlogits[..b], w / b as f32);
         self.metrics.g_adv = loss / b as f64;
         let d_pair = &mut buf.d_pair[..b * 2 * dim];
-        self.d
-            .backward(&mut buf.d_ws, fake_pairs, b, &buf.dlogits[..b], false, Some(d_pair));
+        self.d.backward(
+            &mut buf.d_ws,
+            fake_pairs,
+            b,
+            &buf.dlogits[..b],
+            false,
+            Some(d_pair),
+        );
         // Only the image half of D's input comes from G.
         for i in 0..b {
             buf.d_fake[i * dim..(i + 1) * dim]
@@ -594,7 +623,13 @@ impl Translator {
     /// Translates `n` sources `[n × dim]` into `out [n × dim]`. Noise, when
     /// the model has any, comes from `Rng::derive(seed, SEEDED_SAMPLE, 0)`
     /// when a seed is given, else from the sampling stream.
-    pub fn translate(&mut self, n: usize, sources: &[f32], seed: Option<u64>, out: &mut [f32]) -> Result<()> {
+    pub fn translate(
+        &mut self,
+        n: usize,
+        sources: &[f32],
+        seed: Option<u64>,
+        out: &mut [f32],
+    ) -> Result<()> {
         let (dim, nz) = (self.config.dim(), self.config.noise);
         if sources.len() != n * dim {
             return Err(Error::invalid(format!(
@@ -622,8 +657,11 @@ impl Translator {
                     rng.fill_normal(&mut gin[dim..]);
                 }
             }
-            self.g
-                .forward(&mut self.buf.s_ws, &self.buf.s_gin[..rows * (dim + nz)], rows);
+            self.g.forward(
+                &mut self.buf.s_ws,
+                &self.buf.s_gin[..rows * (dim + nz)],
+                rows,
+            );
             let last = &self.buf.s_ws.outs[self.g.layers.len() - 1];
             compose(
                 self.config.residual,

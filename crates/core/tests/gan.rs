@@ -136,7 +136,9 @@ fn sampling_by_seed_and_by_z_is_reproducible() {
     let mut c = vec![0.0; 2 * 20];
     gan.sample(2, Some(&z), None, None, &mut c).unwrap();
     assert_eq!(c[..20], c[20..]);
-    let e = gan.sample(2, Some(&z[..15]), None, None, &mut c).unwrap_err();
+    let e = gan
+        .sample(2, Some(&z[..15]), None, None, &mut c)
+        .unwrap_err();
     assert!(e.message.contains("16"), "{}", e.message);
 }
 

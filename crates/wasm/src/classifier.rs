@@ -45,7 +45,9 @@ pub extern "C" fn clf_new(cfg: u32, len: u32) -> i32 {
                 core::slice::from_raw_parts(cfg as *const f64, len as usize)
             }
         };
-        Ok(new_slot(Classifier::new(ClassifierConfig::from_record(record)?)?))
+        Ok(new_slot(Classifier::new(ClassifierConfig::from_record(
+            record,
+        )?)?))
     })())
 }
 
@@ -137,7 +139,12 @@ pub extern "C" fn clf_load(bytes: u32, len: u32) -> i32 {
 pub extern "C" fn clf_config(h: i32) -> i32 {
     status(with(|s| {
         let i = slot(&mut s.classifiers, h, "classifier")?;
-        let record = s.classifiers[i].as_ref().expect("checked").clf.config.to_record();
+        let record = s.classifiers[i]
+            .as_ref()
+            .expect("checked")
+            .clf
+            .config
+            .to_record();
         s.result = record.iter().flat_map(|x| x.to_le_bytes()).collect();
         Ok(())
     }))
@@ -157,7 +164,11 @@ pub extern "C" fn clf_set_class_names(h: i32, names: u32, len: u32) -> i32 {
     status(with(|s| {
         let i = slot(&mut s.classifiers, h, "classifier")?;
         let names = class_names_at(names, len)?;
-        s.classifiers[i].as_mut().expect("checked").clf.set_class_names(names)
+        s.classifiers[i]
+            .as_mut()
+            .expect("checked")
+            .clf
+            .set_class_names(names)
     }))
 }
 

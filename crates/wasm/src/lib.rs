@@ -420,7 +420,11 @@ pub extern "C" fn gan_set_class_names(h: i32, names: u32, len: u32) -> i32 {
     status(with(|s| {
         let i = slot(&mut s.gans, h, "GAN")?;
         let names = class_names_at(names, len)?;
-        s.gans[i].as_mut().expect("checked").gan.set_class_names(names)
+        s.gans[i]
+            .as_mut()
+            .expect("checked")
+            .gan
+            .set_class_names(names)
     }))
 }
 

@@ -50,7 +50,9 @@ pub extern "C" fn tr_new(cfg: u32, len: u32) -> i32 {
                 core::slice::from_raw_parts(cfg as *const f64, len as usize)
             }
         };
-        Ok(new_slot(Translator::new(TranslatorConfig::from_record(record)?)?))
+        Ok(new_slot(Translator::new(TranslatorConfig::from_record(
+            record,
+        )?)?))
     })())
 }
 
@@ -87,7 +89,14 @@ pub extern "C" fn tr_metrics_ptr(h: i32) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn tr_translate(h: i32, n: u32, src: u32, src_len: u32, seed: f64, use_seed: u32) -> i32 {
+pub extern "C" fn tr_translate(
+    h: i32,
+    n: u32,
+    src: u32,
+    src_len: u32,
+    seed: f64,
+    use_seed: u32,
+) -> i32 {
     status(with(|s| {
         let i = slot(&mut s.translators, h, "translator")?;
         check_region(src as usize, src_len as usize, 4, "sources")?;
@@ -135,7 +144,12 @@ pub extern "C" fn tr_load(bytes: u32, len: u32) -> i32 {
 pub extern "C" fn tr_config(h: i32) -> i32 {
     status(with(|s| {
         let i = slot(&mut s.translators, h, "translator")?;
-        let record = s.translators[i].as_ref().expect("checked").tr.config.to_record();
+        let record = s.translators[i]
+            .as_ref()
+            .expect("checked")
+            .tr
+            .config
+            .to_record();
         s.result = record.iter().flat_map(|x| x.to_le_bytes()).collect();
         Ok(())
     }))
