@@ -146,7 +146,7 @@ describe('traps', () => {
     const beyond = rt.memoryBytes + 64
     expect(rt.call((x) => x.kernel_sgd(4, beyond, beyond, 0.1))).toBe(1)
     expect(rt.lastError()).toMatch(/not an aligned region of the module's memory/)
-    expect(rt.call((x) => x.gan_sample(999, 1, 0, 0, 0, 0))).toBe(2)
+    expect(rt.call((x) => x.gan_sample(999, 1, 0, 0, 0, 0, 0, 0))).toBe(2)
     expect(rt.lastError()).toMatch(/GAN handle 999 is not live/)
     expect(rt.trapped).toBe(false)
   })

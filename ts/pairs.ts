@@ -88,7 +88,7 @@ export async function loadPairs({ sources, targets }: { sources: Source; targets
 
 /** Options of {@link taskSources} and {@link taskPairs}. */
 export interface TaskOptions {
-  /** Side of the inpainting square in pixels (default 14, half of a 28-pixel side). */
+  /** Side of the inpainting square in pixels (default 14, half of a 28-pixel side, or the smaller side when that is less). */
   mask?: number
   /** Seed of the random parts (inpainting squares); the same seed gives the same sources everywhere (default 0). */
   seed?: number
@@ -118,7 +118,7 @@ export function taskSources(
   }
   const o = object<TaskOptions>('task options', options)
   knownKeys('task options', o, ['mask', 'seed', 'runtime'])
-  const mask = integer('mask', o.mask ?? 14, 1, Math.min(width, height))
+  const mask = integer('mask', o.mask ?? Math.min(14, width, height), 1, Math.min(width, height))
   const seed = integer('seed', o.seed ?? 0, 0, Number.MAX_SAFE_INTEGER)
   const rt = o.runtime ?? runtime()
   rt.withCopy(images, (ptr, len) =>

@@ -160,7 +160,11 @@ export function resolveTranslatorConfig(config: TranslatorConfig = {}): Resolved
     leakySlope: number('leakySlope', c.leakySlope ?? d.leakySlope, 0, 1, { maxExclusive: true }),
     l1Weight: number('l1Weight', c.l1Weight ?? d.l1Weight, 0, Infinity),
     residual:
-      typeof (c.residual ?? d.residual) === 'boolean' ? (c.residual ?? d.residual) : invalid('residual', 'true or false', c.residual),
+      c.residual === undefined
+        ? task === 'inpaint' || task === 'upscale'
+        : typeof c.residual === 'boolean'
+          ? c.residual
+          : invalid('residual', 'true or false', c.residual),
     adversarialWeight: number('adversarialWeight', c.adversarialWeight ?? d.adversarialWeight, 0, Infinity),
     seed: integer('seed', c.seed ?? d.seed, 0, Number.MAX_SAFE_INTEGER),
     generatorOptimizer: optimizer('generatorOptimizer', c.generatorOptimizer),
