@@ -87,15 +87,15 @@ describe('determinism and checkpoints', () => {
       expect(code(b)[0]).toBe('E_CORRUPT_CHECKPOINT')
     }
     expect(code(new TextEncoder().encode('PK\u0003\u0004 this is a zip file, not a checkpoint'))[1]).toMatch(/not a wasmgan checkpoint/)
-    // A version-2 file with a valid checksum: refused as unsupported, not as corrupt.
+    // A version-3 file with a valid checksum: refused as unsupported, not as corrupt.
     const future = bytes.slice(0, bytes.length - 4)
-    future[8] = 2
+    future[8] = 3
     const withCrc = new Uint8Array(future.length + 4)
     withCrc.set(future)
     new DataView(withCrc.buffer).setUint32(future.length, crc32(future), true)
     const [c, m] = code(withCrc)
     expect(c).toBe('E_UNSUPPORTED_VERSION')
-    expect(m).toMatch(/version 2 .*reads version 1/)
+    expect(m).toMatch(/version 3 .*reads versions 1 to 2/)
   })
 })
 
