@@ -93,6 +93,37 @@ function trainFor(step: (n: number) => void, check: (t: number) => void): number
   return trained / 1000
 }
 
+/**
+ * Mean RMS distance between consecutive images of the same class, generated
+ * (200 per class) and real (the first 200 per class of the test split),
+ * averaged over classes: a sample set collapsed onto a few images scores
+ * far below the real one.
+ */
+function withinClassDiversity(gan: Gan): { fake: number; real: number } {
+  const dim = 784
+  const per = 200
+  const rms = (a: Float32Array, i: number, j: number) => {
+    let d = 0
+    for (let k = 0; k < dim; k++) d += (a[i * dim + k] - a[j * dim + k]) ** 2
+    return Math.sqrt(d / dim)
+  }
+  let fake = 0
+  let real = 0
+  for (let c = 0; c < 10; c++) {
+    const g = gan.sample(per, { labels: new Array(per).fill(c), seed: 11 + c })
+    const idx: number[] = []
+    for (let i = 0; i < test.count && idx.length < per; i++) if (test.labels![i] === c) idx.push(i)
+    const r = new Float32Array(per * dim)
+    idx.forEach((i, n) => r.set(test.images.subarray(i * dim, (i + 1) * dim), n * dim))
+    for (let i = 0; i + 1 < per; i++) {
+      fake += rms(g, i, i + 1)
+      real += rms(r, i, i + 1)
+    }
+  }
+  const n = 10 * (per - 1)
+  return { fake: fake / n, real: real / n }
+}
+
 if (only !== 'translation') {
   // ---- the classifier --------------------------------------------------------------
   let clf: Classifier
@@ -124,10 +155,12 @@ if (only !== 'translation') {
       },
     )
     const a = conditionalAccuracy(gan, clf, { samples: 10000, seed: 7 })
+    const div = withinClassDiversity(gan)
     console.log(
       `conditional ${conditioning}: ${gan.step} steps in ${t.toFixed(1)} s (${Math.round((gan.step * batchSize) / t)} img/s); ` +
         `class accuracy ${(100 * a.accuracy).toFixed(1)}% on 10000 samples (classifier test accuracy ${(100 * clfTest).toFixed(1)}%); ` +
-        `per class ${a.perClass.map((p) => (100 * p).toFixed(0)).join(' ')}; curve ${line.join(', ')}`,
+        `per class ${a.perClass.map((p) => (100 * p).toFixed(0)).join(' ')}; curve ${line.join(', ')}; ` +
+        `within-class diversity ${div.fake.toFixed(3)} (real ${div.real.toFixed(3)})`,
     )
     if (out) {
       const { images } = gan.sampleClasses(10, { seed: 3 })
