@@ -15,6 +15,7 @@ mod common;
 
 use common::*;
 use wasmgan_core::conditional::Conditioning;
+use wasmgan_core::config::GanLoss;
 use wasmgan_core::dataset::Sampler;
 use wasmgan_core::optim::{OptimConfig, OptimKind};
 use wasmgan_core::rng::{stream, Rng};
@@ -55,14 +56,35 @@ fn labelled(count: usize, dim: usize, seed: u64) -> Dataset {
     d
 }
 
-/// D's real/fake logits and its loss on one half of the batch, by design.
-fn d_half_loss(
+/// The adversarial loss of one logit. `real` says which side of D's loss it
+/// is on (G's always asks for "real"); `target` is BCE's and least squares'
+/// target on that side (1 − smoothing for D, 1 for G).
+fn adversarial(kind: GanLoss, l: f32, real: bool, target: f32, for_g: bool) -> f64 {
+    let l64 = l as f64;
+    match (kind, for_g) {
+        (GanLoss::Bce, _) => bce(l, if real { target } else { 0.0 }),
+        (GanLoss::Hinge, false) if real => (1.0 - l64).max(0.0),
+        (GanLoss::Hinge, false) => (1.0 + l64).max(0.0),
+        (GanLoss::Hinge, true) => -l64,
+        (GanLoss::LeastSquares, _) => {
+            let t = if real { target as f64 } else { 0.0 };
+            0.5 * (l64 - t) * (l64 - t)
+        }
+    }
+}
+
+/// D's real/fake logits and the loss on one half of the batch, by design:
+/// the adversarial loss, plus for AC-GAN the class loss (on real rows for D,
+/// on the fakes for G).
+fn half_loss(
+    kind: GanLoss,
     cond: Conditioning,
     out: &[f32],
     labels: &[u32],
+    real: bool,
     target: f32,
     aux: f32,
-    with_class: bool,
+    for_g: bool,
 ) -> f64 {
     let w = if cond == Conditioning::Concat {
         1
@@ -76,8 +98,8 @@ fn d_half_loss(
             Conditioning::Projection => row[0] + row[1 + y as usize],
             _ => row[0],
         };
-        loss += bce(logit, target);
-        if cond == Conditioning::AcGan && with_class {
+        loss += adversarial(kind, logit, real, target, for_g);
+        if cond == Conditioning::AcGan && (real || for_g) {
             loss += aux as f64 * ce(&row[1..], y);
         }
     }
@@ -94,13 +116,20 @@ fn d_input(cond: Conditioning, x: &[f32], dim: usize, labels: &[u32]) -> Vec<f32
 
 #[test]
 fn every_conditioning_passes_finite_differences() {
-    for cond in [
-        Conditioning::Concat,
-        Conditioning::AcGan,
-        Conditioning::Projection,
-    ] {
+    // Every design under BCE, and the other adversarial losses on two of them.
+    let cases = [
+        (Conditioning::Concat, GanLoss::Bce),
+        (Conditioning::AcGan, GanLoss::Bce),
+        (Conditioning::Projection, GanLoss::Bce),
+        (Conditioning::Projection, GanLoss::Hinge),
+        (Conditioning::AcGan, GanLoss::LeastSquares),
+    ];
+    for (cond, kind) in cases {
         let b = 5;
-        let cfg = config(cond, 11);
+        let cfg = GanConfig {
+            loss: kind,
+            ..config(cond, 11)
+        };
         let (latent, dim, aux, smooth) = (
             cfg.latent,
             cfg.data_dim,
@@ -135,10 +164,11 @@ fn every_conditioning_passes_finite_differences() {
             d.params.copy_from_slice(p);
             let r = forward(&d, &d_input(cond, &real, dim, &labels), b);
             let f = forward(&d, &d_input(cond, &fake0, dim, &labels), b);
-            d_half_loss(cond, &r, &labels, 1.0 - smooth, aux, true)
-                + d_half_loss(cond, &f, &labels, 0.0, aux, false)
+            half_loss(kind, cond, &r, &labels, true, 1.0 - smooth, aux, false)
+                + half_loss(kind, cond, &f, &labels, false, 0.0, aux, false)
         };
-        check_gradient(&format!("{:?} D", cond), &d0.params, &d_grad, &mut loss_d);
+        let what = format!("{:?} {:?}", cond, kind);
+        check_gradient(&format!("{} D", what), &d0.params, &d_grad, &mut loss_d);
 
         // L_G(θ_G) through the updated D, with the class loss on fakes for AC-GAN.
         let d1 = gan.d.clone();
@@ -147,9 +177,9 @@ fn every_conditioning_passes_finite_differences() {
             g.params.copy_from_slice(p);
             let fake = forward(&g, &gin, b);
             let out = forward(&d1, &d_input(cond, &fake, dim, &labels), b);
-            d_half_loss(cond, &out, &labels, 1.0, aux, true)
+            half_loss(kind, cond, &out, &labels, true, 1.0, aux, true)
         };
-        check_gradient(&format!("{:?} G", cond), &g0.params, &g_grad, &mut loss_g);
+        check_gradient(&format!("{} G", what), &g0.params, &g_grad, &mut loss_g);
     }
 }
 

@@ -204,7 +204,8 @@ fn sampling_uses_the_weight_average_when_it_is_on() {
     avg.g_ema.clear();
     avg.g.params = gan.g_ema.clone();
     let mut via_params = vec![0.0; 20];
-    avg.sample(1, Some(&z), None, None, &mut via_params).unwrap();
+    avg.sample(1, Some(&z), None, None, &mut via_params)
+        .unwrap();
     assert_eq!(with_ema, via_params);
 }
 
