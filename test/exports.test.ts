@@ -23,7 +23,6 @@ it('exports exactly the public API', () => {
       "Translator",
       "WasmganError",
       "WorkerGan",
-
       "checkpointKind",
       "conditionalAccuracy",
       "encodeIdx",

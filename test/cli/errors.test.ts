@@ -161,8 +161,8 @@ describe('bad checkpoints (exit 5)', () => {
   }
 
   it('another format version: info, sample and --resume all refuse it', async () => {
-    const v2 = damaged('v2.wgan', (b) => b.writeUInt32LE(2, 8), true)
-    const message = 'checkpoint format version 2 is not supported by this build (it reads version 1)'
+    const v2 = damaged('v3.wgan', (b) => b.writeUInt32LE(3, 8), true)
+    const message = 'checkpoint format version 3 is not supported by this build (it reads versions 1 to 2)'
     expectOneLine(await runCli(['info', v2]), 5, v2, message)
     const out = join(tmp, 'from-v2.png')
     expectOneLine(await runCli(['sample', '--model', v2, '--out', out]), 5, message)

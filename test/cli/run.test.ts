@@ -47,7 +47,7 @@ describe('wasmgan train (a short run)', () => {
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))
     expect(config).toMatchObject({
       kind: 'wasmgan-run',
-      createdWith: { wasmgan: '0.1.0', checkpointFormat: 1 },
+      createdWith: { wasmgan: '0.1.0', checkpointFormat: 2 },
       dataset: { ref: { name: 'custom', dir: data, images: 'train-images-idx3-ubyte.gz' }, count: 512, height: 28, width: 28 },
       model: { dataDim: 784, seed: 3, generator: [128, 128] },
       run: { batch: 16, stop: { steps: 60 }, every: 20, sampleSeed: 3, sampleCount: 64 },
@@ -111,10 +111,10 @@ describe('commands that read the checkpoint', () => {
     expect(r.stdout).toMatch(/step\s+60 \(epoch 1\)/)
     expect(r.stdout).toContain('100 → 128 → 128 → 784')
     expect(r.stdout).toContain(`train-images-idx3-ubyte.gz in ${data}: 512 images of 28×28`)
-    expect(r.stdout).toContain('format version 1')
-    expect(r.stdout).toMatch(/created with +wasmgan 0\.1\.0, checkpoint format 1/)
+    expect(r.stdout).toContain('format version 2; this wasmgan 0.1.0 reads 1 to 2')
+    expect(r.stdout).toMatch(/created with +wasmgan 0\.1\.0, checkpoint format 2/)
     const j = await runCli(['info', '--json', ckpt()])
-    expect(JSON.parse(j.stdout)).toMatchObject({ step: 60, format: 1, meta: { kind: 'wasmgan-run', run: { batch: 16 } } })
+    expect(JSON.parse(j.stdout)).toMatchObject({ step: 60, format: 2, meta: { kind: 'wasmgan-run', run: { batch: 16 } } })
   })
 
   it('sample --format idx writes a valid IDX file of the requested count', async () => {

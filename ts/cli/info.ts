@@ -7,7 +7,7 @@
 import { loadCheckpoint } from './checkpoint-file.js'
 import { EXIT } from './errors.js'
 import { describeStop, isRunConfig } from './run-config.js'
-import { CHECKPOINT_FORMAT, checkpointFormatOf, PACKAGE_VERSION } from './version.js'
+import { CHECKPOINT_FORMAT, checkpointFormatOf, OLDEST_CHECKPOINT_FORMAT, PACKAGE_VERSION } from './version.js'
 
 /** Runs `wasmgan info`; resolves to the exit code. */
 export async function runInfo(path: string, json: boolean, print: (line: string) => void): Promise<number> {
@@ -23,7 +23,7 @@ export async function runInfo(path: string, json: boolean, print: (line: string)
   const rows: [string, string][] = [
     [
       'checkpoint',
-      `${path} (${bytes.length.toLocaleString('en-US')} bytes, format version ${format}; this wasmgan ${PACKAGE_VERSION} reads ${CHECKPOINT_FORMAT})`,
+      `${path} (${bytes.length.toLocaleString('en-US')} bytes, format version ${format}; this wasmgan ${PACKAGE_VERSION} reads ${OLDEST_CHECKPOINT_FORMAT} to ${CHECKPOINT_FORMAT})`,
     ],
     // Losses are not stored in a checkpoint (a run's are in its metrics.jsonl): only the counts.
     ['step', `${m.step} (epoch ${m.epoch})`],

@@ -10,10 +10,13 @@ import { version } from '../../package.json'
 export const PACKAGE_VERSION: string = version
 
 /**
- * The checkpoint format version this build reads and writes, as specified in
+ * The checkpoint format version this build writes, as specified in
  * docs/checkpoint-format.md (bytes 8..12 of every checkpoint, little-endian).
  */
-export const CHECKPOINT_FORMAT = 1
+export const CHECKPOINT_FORMAT = 2
+
+/** The oldest checkpoint format version this build reads. */
+export const OLDEST_CHECKPOINT_FORMAT = 1
 
 /** The format version stored in checkpoint `bytes`, or undefined when they do not start with the wasmgan magic. */
 export function checkpointFormatOf(bytes: Uint8Array): number | undefined {
