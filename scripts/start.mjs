@@ -39,6 +39,15 @@ process.on('SIGINT', () => {})
 process.on('SIGTERM', () => child.kill('SIGTERM'))
 child.on('exit', (code, signal) => {
   const secs = ((performance.now() - t0) / 1000).toFixed(1)
-  if (code === 0) console.log(`npm start: done in ${secs} s; open ${join(out, 'index.html')} in a browser`)
-  process.exit(code ?? (signal ? 1 : 0))
+  if (code !== 0) process.exit(code ?? (signal ? 1 : 0))
+  console.log(`npm start: trained in ${secs} s; scoring the samples`)
+  // The run's quality score (Fréchet distance in the library classifier's feature space).
+  const score = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'eval', '--model', join(out, 'checkpoint.wgan')], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  score.on('exit', (c) => {
+    console.log(`npm start: open ${join(out, 'index.html')} in a browser`)
+    process.exit(c ?? 1)
+  })
 })

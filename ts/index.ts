@@ -58,6 +58,8 @@ export { checkpointKind, type CheckpointKind } from './model.js'
 export type { LoopOptions, LoopProgress } from './fit.js'
 export type { TrainingData } from './upload.js'
 export type { TrainingWarning } from './diagnostics.js'
+export { evaluate, scoreImages, coverageOf, type Coverage, type EvaluateOptions, type QualityScore } from './evaluate.js'
+export { featureStats, frechetDistance, type FeatureStats } from './frechet.js'
 export type { Runtime } from './runtime.js'
 export { WasmganError, type ErrorCode } from './errors.js'
 export {

@@ -105,6 +105,24 @@ describe('wasmgan train (a short run)', () => {
 describe('commands that read the checkpoint', () => {
   const ckpt = () => join(run, 'checkpoint.wgan')
 
+  it('eval scores the checkpoint against held-out rows of its own data, and caches its classifier', async () => {
+    const env = { env: { WASMGAN_CACHE_DIR: join(tmp, 'cache') } }
+    const r = await runCli(['eval', '--model', ckpt(), '--json'], env)
+    expect(r.stderr).toMatch(/training the score classifier/)
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(j.step).toBe(60)
+    expect(j.score.fd).toBeGreaterThan(0)
+    expect(j.score.coverage.histogram).toHaveLength(10)
+    // 512 rows: the last 102 are held out and scored against.
+    expect(j.score.samples).toBe(102)
+    const again = await runCli(['eval', '--model', ckpt()], env)
+    expect(again.stderr).not.toMatch(/training the score classifier/)
+    expect(again.stdout).toMatch(/at step 60: FD [\d.]+ \(lower is better\), classes covered \d+\/10/)
+    // Same classifier, same seed: the same score.
+    expect(again.stdout.match(/FD ([\d.]+)/)![1]).toBe(j.score.fd.toFixed(2))
+  })
+
   it('info prints the model, the step, the data and the versions', async () => {
     const r = await runCli(['info', ckpt()])
     expect(r.code).toBe(0)

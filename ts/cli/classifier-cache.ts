@@ -10,18 +10,17 @@
 
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { Classifier, type ClassifierConfig } from '../classifier.js'
 import type { ImageDataset } from '../data.js'
+import { cacheRoot } from './resolve-dataset.js'
 
 /** Steps the score's classifier trains for (batch 64: about 2 epochs of Fashion-MNIST). */
 export const SCORE_CLASSIFIER_STEPS = 2000
 
-/** Where classifiers are cached: $WASMGAN_CACHE or ~/.cache/wasmgan, then classifiers/. */
+/** Where classifiers are cached: `classifiers/` in the CLI's per-user cache (see `cacheRoot`). */
 export function classifierCacheDir(): string {
-  const base = process.env.WASMGAN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'wasmgan')
-  return join(base, 'classifiers')
+  return join(cacheRoot(), 'classifiers')
 }
 
 /**

@@ -143,6 +143,26 @@ export function buildProgram(done: (code: number) => void): Command {
     })
 
   program
+    .command('eval')
+    .description("score a checkpoint's samples: Fréchet distance to held-out images in a classifier's feature space, class coverage")
+    .requiredOption('--model <checkpoint>', 'the checkpoint to score')
+    .addOption(
+      new Option(
+        '--dataset <name>',
+        `the dataset to compare with: ${DATASET_IDS.join(' | ')} (default: the one it was trained on)`,
+      ).argParser(flag('--dataset', (n, t) => parseChoice(n, t, DATASET_IDS))),
+    )
+    .option('--data <dir>', 'compare with the IDX image and label files in this folder instead')
+    .option('--samples <n>', 'images to generate and compare (default 2000)', flag('--samples', int(2, 1 << 20)))
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (opts: { model: string; dataset?: 'fashion-mnist' | 'mnist'; data?: string; samples?: number; json?: boolean }) => {
+      await start()
+      const { runEval } = await import('./eval.js')
+      done(await runEval(opts.model, { dataset: opts.dataset, dataDir: opts.data, samples: opts.samples, json: opts.json }, print, log))
+    })
+
+  program
     .command('info')
     .description('show what a checkpoint holds: config, step, dataset, versions')
     .argument('<checkpoint>', 'the checkpoint file')
