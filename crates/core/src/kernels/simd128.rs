@@ -199,7 +199,10 @@ unsafe fn tile(
     let (a1, a2, a3) = (ars, 2 * ars, 3 * ars);
     let mut ap = a;
     let mut bq = bp;
-    for _ in 0..k {
+    // The panel pointer is the loop counter: one register fewer than a
+    // separate count, which V8 otherwise spills in this large function.
+    let b_end = bp.add(k * NR);
+    while bq != b_end {
         let b0 = v128_load(bq as *const v128);
         let b1 = v128_load(bq.add(4) as *const v128);
         let x0 = v128_load32_splat(ap as *const u32);
