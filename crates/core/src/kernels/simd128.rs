@@ -68,8 +68,9 @@ fn activate(post: Act, x: v128) -> v128 {
 }
 
 /// `activation::tanh` on four lanes: the same f32 operations in the same
-/// order, both branches computed and selected by |x| < 0.625.
-#[inline(always)]
+/// order, both branches computed and selected by |x| < 0.625. Not inlined:
+/// it is long, and a GEMM epilogue calls it for each of its 8 vectors.
+#[inline(never)]
 fn tanh4(x: v128) -> v128 {
     use super::activation::tanh_consts::*;
     let sign = v128_and(x, u32x4_splat(0x8000_0000));
@@ -139,23 +140,55 @@ unsafe fn write_partial(dst: *mut f32, ld: usize, rows: usize, cols: usize, tile
     }
 }
 
-/// The microkernel: rows `0..rows` (≤ 4) and columns `0..cols` (≤ 8) of
-/// `C = start + A·B`, then `post`.
+/// The 4×8 register block: `acc += A(0..4, 0..k) · B(0..k, 0..8)`.
 ///
-/// - `a`: A(r, p) is `a[r·ars + p·acs]` for r < 4 (rows ≥ `rows` must be
-///   readable; packed blocks hold zeros there).
-/// - `bp`: one packed panel, B(p, c) at `bp[p·8 + c]`.
-/// - `c`: C(r, c) at `c[r·ldc + c]`.
+/// - `ap`: one packed block of A, A(r, p) at `ap[p·4 + r]`.
+/// - `bp`: one packed panel of B, B(p, c) at `bp[p·8 + c]`.
+/// - `acc`: the tile as 8 vectors, row r in `acc[2r]` (columns 0..4) and
+///   `acc[2r + 1]` (columns 4..8).
 ///
-/// The accumulators are eight named locals, indexed only by constants, so
-/// that they stay wasm locals (V8 registers) instead of a stack array.
+/// A small function of its own: the accumulators are eight named locals
+/// indexed only by constants, and with nothing else in the function both V8
+/// and JavaScriptCore keep them in registers across the loop (inlined into
+/// the tile with its epilogue, JSC spilled every accumulator and ran the GEMM
+/// at a third of V8's speed). Both operands packed means every load in the
+/// loop is a pointer plus a constant, which engines fold into the address.
+#[inline(never)]
+unsafe fn microkernel(k: usize, ap: *const f32, bp: *const f32, acc: &mut [v128; 8]) {
+    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = *acc;
+    let mut aq = ap;
+    let mut bq = bp;
+    // The panel pointer is the loop counter: one register fewer than a count.
+    let b_end = bp.add(k * NR);
+    while bq != b_end {
+        let b0 = v128_load(bq as *const v128);
+        let b1 = v128_load(bq.add(4) as *const v128);
+        let x0 = v128_load32_splat(aq as *const u32);
+        c00 = f32x4_add(c00, f32x4_mul(x0, b0));
+        c01 = f32x4_add(c01, f32x4_mul(x0, b1));
+        let x1 = v128_load32_splat(aq.add(1) as *const u32);
+        c10 = f32x4_add(c10, f32x4_mul(x1, b0));
+        c11 = f32x4_add(c11, f32x4_mul(x1, b1));
+        let x2 = v128_load32_splat(aq.add(2) as *const u32);
+        c20 = f32x4_add(c20, f32x4_mul(x2, b0));
+        c21 = f32x4_add(c21, f32x4_mul(x2, b1));
+        let x3 = v128_load32_splat(aq.add(3) as *const u32);
+        c30 = f32x4_add(c30, f32x4_mul(x3, b0));
+        c31 = f32x4_add(c31, f32x4_mul(x3, b1));
+        aq = aq.add(MR);
+        bq = bq.add(NR);
+    }
+    *acc = [c00, c01, c10, c11, c20, c21, c30, c31];
+}
+
+/// One tile: rows `0..rows` (≤ 4) and columns `0..cols` (≤ 8) of
+/// `C = start + A·B`, then `post`. `ap` and `bp` as in `microkernel`;
+/// C(r, c) is at `c[r·ldc + c]`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn tile(
     k: usize,
-    a: *const f32,
-    ars: usize,
-    acs: usize,
+    ap: *const f32,
     bp: *const f32,
     c: *mut f32,
     ldc: usize,
@@ -165,78 +198,43 @@ unsafe fn tile(
     post: Act,
 ) {
     let full = rows == MR && cols == NR;
-    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = match start {
+    let mut acc = match start {
         Start::Zero => [f32x4_splat(0.0); 8],
-        Start::Load if full => [
-            v128_load(c as *const v128),
-            v128_load(c.add(4) as *const v128),
-            v128_load(c.add(ldc) as *const v128),
-            v128_load(c.add(ldc + 4) as *const v128),
-            v128_load(c.add(2 * ldc) as *const v128),
-            v128_load(c.add(2 * ldc + 4) as *const v128),
-            v128_load(c.add(3 * ldc) as *const v128),
-            v128_load(c.add(3 * ldc + 4) as *const v128),
-        ],
+        Start::Load if full => {
+            let mut t = [f32x4_splat(0.0); 8];
+            for (r, pair) in t.chunks_exact_mut(2).enumerate() {
+                pair[0] = v128_load(c.add(r * ldc) as *const v128);
+                pair[1] = v128_load(c.add(r * ldc + 4) as *const v128);
+            }
+            t
+        }
         Start::Load => read_partial(c, ldc, rows, cols),
         Start::Bias(bias) => {
-            let [b0, b1, ..] = if cols == NR {
-                [
+            let (b0, b1) = if cols == NR {
+                (
                     v128_load(bias as *const v128),
                     v128_load(bias.add(4) as *const v128),
-                    f32x4_splat(0.0),
-                    f32x4_splat(0.0),
-                    f32x4_splat(0.0),
-                    f32x4_splat(0.0),
-                    f32x4_splat(0.0),
-                    f32x4_splat(0.0),
-                ]
+                )
             } else {
-                read_partial(bias, 0, 1, cols)
+                let t = read_partial(bias, 0, 1, cols);
+                (t[0], t[1])
             };
             [b0, b1, b0, b1, b0, b1, b0, b1]
         }
     };
-    let (a1, a2, a3) = (ars, 2 * ars, 3 * ars);
-    let mut ap = a;
-    let mut bq = bp;
-    // The panel pointer is the loop counter: one register fewer than a
-    // separate count, which V8 otherwise spills in this large function.
-    let b_end = bp.add(k * NR);
-    while bq != b_end {
-        let b0 = v128_load(bq as *const v128);
-        let b1 = v128_load(bq.add(4) as *const v128);
-        let x0 = v128_load32_splat(ap as *const u32);
-        c00 = f32x4_add(c00, f32x4_mul(x0, b0));
-        c01 = f32x4_add(c01, f32x4_mul(x0, b1));
-        let x1 = v128_load32_splat(ap.add(a1) as *const u32);
-        c10 = f32x4_add(c10, f32x4_mul(x1, b0));
-        c11 = f32x4_add(c11, f32x4_mul(x1, b1));
-        let x2 = v128_load32_splat(ap.add(a2) as *const u32);
-        c20 = f32x4_add(c20, f32x4_mul(x2, b0));
-        c21 = f32x4_add(c21, f32x4_mul(x2, b1));
-        let x3 = v128_load32_splat(ap.add(a3) as *const u32);
-        c30 = f32x4_add(c30, f32x4_mul(x3, b0));
-        c31 = f32x4_add(c31, f32x4_mul(x3, b1));
-        ap = ap.add(acs);
-        bq = bq.add(NR);
+    microkernel(k, ap, bp, &mut acc);
+    if post != Act::Linear {
+        for v in acc.iter_mut() {
+            *v = activate(post, *v);
+        }
     }
-    let out = [
-        activate(post, c00),
-        activate(post, c01),
-        activate(post, c10),
-        activate(post, c11),
-        activate(post, c20),
-        activate(post, c21),
-        activate(post, c30),
-        activate(post, c31),
-    ];
     if full {
-        for r in 0..MR {
-            v128_store(c.add(r * ldc) as *mut v128, out[2 * r]);
-            v128_store(c.add(r * ldc + 4) as *mut v128, out[2 * r + 1]);
+        for (r, pair) in acc.chunks_exact(2).enumerate() {
+            v128_store(c.add(r * ldc) as *mut v128, pair[0]);
+            v128_store(c.add(r * ldc + 4) as *mut v128, pair[1]);
         }
     } else {
-        write_partial(c, ldc, rows, cols, &out);
+        write_partial(c, ldc, rows, cols, &acc);
     }
 }
 
@@ -304,23 +302,34 @@ fn transpose4(r0: v128, r1: v128, r2: v128, r3: v128) -> [v128; 4] {
 /// Packs rows `i0..i0+rows` of A into `[k][4]`, zero-filling missing rows.
 unsafe fn pack_a(k: usize, a: Lhs, i0: usize, rows: usize, out: *mut f32) {
     let src = a.data.as_ptr().add(i0 * a.rs);
-    if a.rs == 1 && rows == MR {
-        // Transposed A: the 4 values of each p are contiguous.
+    let mut p0 = 0;
+    if rows == MR && a.rs == 1 {
+        // Transposed A (Xᵀ·dY): the 4 values of each p are contiguous.
         for p in 0..k {
             v128_store(
                 out.add(p * MR) as *mut v128,
                 v128_load(src.add(p * a.cs) as *const v128),
             );
         }
-    } else {
-        for p in 0..k {
-            for r in 0..MR {
-                *out.add(p * MR + r) = if r < rows {
-                    *src.add(r * a.rs + p * a.cs)
-                } else {
-                    0.0
-                };
+        p0 = k;
+    } else if rows == MR && a.cs == 1 {
+        // Row-major A: 4 p of each of the 4 rows, transposed.
+        while p0 + 4 <= k {
+            let row = |r: usize| v128_load(src.add(r * a.rs + p0) as *const v128);
+            let t = transpose4(row(0), row(1), row(2), row(3));
+            for (q, v) in t.iter().enumerate() {
+                v128_store(out.add((p0 + q) * MR) as *mut v128, *v);
             }
+            p0 += 4;
+        }
+    }
+    for p in p0..k {
+        for r in 0..MR {
+            *out.add(p * MR + r) = if r < rows {
+                *src.add(r * a.rs + p * a.cs)
+            } else {
+                0.0
+            };
         }
     }
 }
@@ -352,16 +361,10 @@ pub unsafe fn gemm(
         pack_b(k, n, b, bp);
         let cp = c.as_mut_ptr();
         // A in place when its rows are contiguous; else packed per row block.
-        let in_place = a.cs == 1;
         let mut i0 = 0;
         while i0 < m {
             let rows = (m - i0).min(MR);
-            let (a_ptr, ars, acs) = if in_place && rows == MR {
-                (a.data.as_ptr().add(i0 * a.rs), a.rs, 1)
-            } else {
-                pack_a(k, a, i0, rows, ap);
-                (ap as *const f32, 1, MR)
-            };
+            pack_a(k, a, i0, rows, ap);
             for jp in 0..panels {
                 let j0 = jp * NR;
                 let start = match init {
@@ -371,9 +374,7 @@ pub unsafe fn gemm(
                 };
                 tile(
                     k,
-                    a_ptr,
-                    ars,
-                    acs,
+                    ap,
                     bp.add(jp * NR * k),
                     cp.add(i0 * n + j0),
                     n,
