@@ -7,6 +7,8 @@
 //! - `loss`, `optim`, `rng`: BCE-with-logits, Adam/SGD, the seeded RNG.
 //! - `config`, `gan`, `dataset`: the GAN, its configuration and its data.
 //! - `checkpoint`: the versioned binary checkpoint format.
+//! - `reduce`: fixed-order sums over micro-batches (data-parallel training,
+//!   whose step is in `gan/parallel.rs`).
 
 pub mod checkpoint;
 pub mod config;
@@ -17,9 +19,10 @@ pub mod kernels;
 pub mod loss;
 pub mod mlp;
 pub mod optim;
+pub mod reduce;
 pub mod rng;
 
 pub use config::GanConfig;
 pub use dataset::Dataset;
 pub use error::{Code, Error, Result};
-pub use gan::Gan;
+pub use gan::{DpState, Gan, MicroBatches};
