@@ -9,19 +9,8 @@ use crate::kernels::activation::sigmoid;
 /// `−t·ln σ(l) − (1−t)·ln(1 − σ(l))` without overflow or `ln 0` for any finite
 /// logit. With `scale = 1/n` the gradient is that of the mean loss.
 pub fn bce_with_logits(logits: &[f32], targets: &[f32], grad: &mut [f32], scale: f32) -> f64 {
-    bce_with_logits_from(0.0, logits, targets, grad, scale)
-}
-
-/// `bce_with_logits` with the f64 loss sum continued from `sum`, so a sum
-/// over rows split into several slices equals the one over their concatenation.
-pub fn bce_with_logits_from(
-    mut sum: f64,
-    logits: &[f32],
-    targets: &[f32],
-    grad: &mut [f32],
-    scale: f32,
-) -> f64 {
     assert!(targets.len() >= logits.len() && grad.len() >= logits.len());
+    let mut sum = 0.0f64;
     for i in 0..logits.len() {
         let (l, t) = (logits[i], targets[i]);
         let loss = l.max(0.0) - l * t + (-l.abs()).exp().ln_1p();

@@ -213,25 +213,19 @@ impl Mlp {
                 for g in 0..split.groups {
                     let leaf = &mut out[g * params..(g + 1) * params];
                     let (gw, gb) = leaf[layer.w..layer.b + fan_out].split_at_mut(fan_in * fan_out);
-                    for (h, (r0, r1)) in split.ranges(g).enumerate() {
-                        let n = r1 - r0;
-                        // dW_l = X_lᵀ · dz over this group's rows: [in, out]
-                        kernels::matmul_tn(
-                            fan_in,
-                            n,
-                            fan_out,
-                            &input[r0 * fan_in..r1 * fan_in],
-                            &dz[r0 * fan_out..r1 * fan_out],
-                            gw,
-                            h > 0,
-                        );
-                        // db_l = Σ_rows dz: [out]
-                        if h == 0 {
-                            kernels::column_sums(n, fan_out, &dz[r0 * fan_out..], gb);
-                        } else {
-                            kernels::column_sums_accumulate(n, fan_out, &dz[r0 * fan_out..], gb);
-                        }
-                    }
+                    let (r0, r1) = (g * split.size, (g + 1) * split.size);
+                    // dW_l = X_lᵀ · dz over this group's rows: [in, out]
+                    kernels::matmul_tn(
+                        fan_in,
+                        r1 - r0,
+                        fan_out,
+                        &input[r0 * fan_in..r1 * fan_in],
+                        &dz[r0 * fan_out..r1 * fan_out],
+                        gw,
+                        false,
+                    );
+                    // db_l = Σ_rows dz: [out]
+                    kernels::column_sums(r1 - r0, fan_out, &dz[r0 * fan_out..], gb);
                 }
             }
             let target: &mut [f32] = if l > 0 {
@@ -266,17 +260,12 @@ impl Mlp {
     }
 }
 
-/// How `Mlp::backward_split` groups rows: `groups` groups of `size` rows; a
-/// group takes `size` rows from each of `parts` equal parts of the batch
-/// (`part_stride` rows apart), in part order. With 2 parts, group g of a
-/// discriminator batch `[real; fake]` is real rows g·size.. then fake rows
-/// g·size.. — the micro-batch's rows in the order the whole batch has them.
+/// How `Mlp::backward_split` groups rows: `groups` consecutive groups of
+/// `size` rows each, from row 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RowSplit {
     pub groups: usize,
     pub size: usize,
-    pub parts: usize,
-    pub part_stride: usize,
 }
 
 impl RowSplit {
@@ -285,20 +274,12 @@ impl RowSplit {
         RowSplit {
             groups: 1,
             size: rows,
-            parts: 1,
-            part_stride: 0,
         }
     }
 
-    /// Rows the split reads (one past the last).
+    /// Rows the split reads.
     pub fn rows(&self) -> usize {
-        (self.parts - 1) * self.part_stride + self.groups * self.size
-    }
-
-    /// The row ranges of group `g`, in order.
-    pub fn ranges(&self, g: usize) -> impl Iterator<Item = (usize, usize)> {
-        let (size, stride) = (self.size, self.part_stride);
-        (0..self.parts).map(move |h| (h * stride + g * size, h * stride + (g + 1) * size))
+        self.groups * self.size
     }
 }
 

@@ -3,6 +3,7 @@
 //! micro-batches, and one micro-batch per batch is exactly `Gan::train`.
 
 use wasmgan_core::checkpoint;
+use wasmgan_core::config::GanLoss;
 use wasmgan_core::rng::Rng;
 use wasmgan_core::{Dataset, DpState, Gan, GanConfig, MicroBatches};
 
@@ -98,24 +99,44 @@ fn run_workers(
     gans
 }
 
+/// Every loss, and the weight average, through the data-parallel phases.
+fn variants() -> Vec<GanConfig> {
+    let mut out = Vec::new();
+    for (loss, ema) in [
+        (GanLoss::Bce, 0.0),
+        (GanLoss::Hinge, 0.99),
+        (GanLoss::LeastSquares, 0.0),
+    ] {
+        for d_steps in [1, 2] {
+            out.push(GanConfig {
+                loss,
+                ema_decay: ema,
+                ..config(5, d_steps)
+            });
+        }
+    }
+    out
+}
+
 #[test]
 fn one_micro_batch_per_batch_is_exactly_train() {
-    for d_steps in [1, 2] {
+    for cfg in variants() {
         let data = toy_data(70, 20);
-        let mut a = Gan::new(config(5, d_steps)).unwrap();
-        let mut b = Gan::new(config(5, d_steps)).unwrap();
+        let mut a = Gan::new(cfg.clone()).unwrap();
+        let mut b = Gan::new(cfg.clone()).unwrap();
         a.train(&data, 12, 9).unwrap();
         b.train_micro(&mut DpState::default(), &data, 12, 12, 9)
             .unwrap();
-        assert_same(&a, &b, &format!("d_steps {}", d_steps));
+        assert_same(&a, &b, &format!("{:?} d_steps {}", cfg.loss, cfg.d_steps));
     }
 }
 
 #[test]
 fn weights_do_not_depend_on_the_number_of_workers() {
     let data = toy_data(90, 20);
-    for (batch, micro) in [(12, 3), (16, 2), (10, 2)] {
-        let cfg = config(7, 1);
+    let cfgs = variants();
+    for (i, (batch, micro)) in [(12, 3), (16, 2), (10, 2)].into_iter().enumerate() {
+        let cfg = cfgs[(2 * i + 1) % cfgs.len()].clone();
         let mut single = Gan::new(cfg.clone()).unwrap();
         single
             .train_micro(&mut DpState::default(), &data, batch, micro, 6)

@@ -20,22 +20,33 @@
 //! With `d_steps` > 1, phases 1–2 repeat before 3–4, as in `Gan::train`.
 //!
 //! Each micro-batch's gradient sums its rows in the order the whole batch has
-//! them (real rows, then fake rows), and its loss and D(x) sums are f64 sums
-//! in the same order, reduced by the same tree. With one micro-batch per batch
+//! them (its real rows, then its fake rows), and its loss and D(x) sums are
+//! f64 sums in the same order, reduced by the same tree. With one micro-batch per batch
 //! every sum is the one `Gan::train` computes, so `train_micro(batch, batch)`
 //! equals `train(batch)` bit for bit; with more, results depend on the
 //! micro-batch size but not on how many instances share the micro-batches.
 
 use super::Gan;
+use crate::config::GanLoss;
 use crate::dataset::Dataset;
 use crate::error::{resize_f32, Error, Result};
-use crate::loss::{bce_with_logits_from, probability_sum};
+use crate::loss::{discriminator_loss, generator_loss, probability_sum};
 use crate::mlp::RowSplit;
 use crate::reduce::{self, Partials};
 
-/// f64 sums carried with each micro-batch's gradients: the loss, Σ σ(real
-/// logit) and Σ σ(fake logit) (the generator phase uses only the first).
+/// f64 sums carried with each micro-batch's gradients: the loss and the sums
+/// of D's reported output on real and on fake rows (`output_sum`); the
+/// generator phase uses only the first.
 pub const SUMS: usize = 3;
+
+/// The numerator of `loss::mean_output`: Σ σ(l) under BCE and hinge, Σ l
+/// under least squares, in f64 and in order.
+fn output_sum(kind: GanLoss, logits: &[f32]) -> f64 {
+    match kind {
+        GanLoss::LeastSquares => logits.iter().map(|&l| l as f64).sum::<f64>(),
+        _ => probability_sum(logits),
+    }
+}
 
 /// A batch split into `count` micro-batches of `size` rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,52 +159,53 @@ impl Gan {
             .forward(&mut buf.g_ws, &z[r0 * latent..r1 * latent], w);
         fake[r0 * dim..r1 * dim]
             .copy_from_slice(&buf.g_ws.outs[self.g.layers.len() - 1][..w * dim]);
-        // D's input: [real rows r0..r1; fake rows r0..r1], [2w, dim].
-        let x: &[f32] = if w == b {
+        // D's input: each micro-batch's real rows then its fake rows,
+        // [2w, dim]. With one micro-batch that is the batch [real; fake] as
+        // `train` has it; with more, each micro-batch's rows are contiguous,
+        // so its loss and its gradient sum run over one slice.
+        let x: &[f32] = if w == b && mu == b {
             &buf.xd[..2 * b * dim]
         } else {
             resize_f32(&mut st.x, 2 * w * dim, "discriminator batch")?;
-            st.x[..w * dim].copy_from_slice(&buf.xd[r0 * dim..r1 * dim]);
-            st.x[w * dim..2 * w * dim].copy_from_slice(&buf.xd[(b + r0) * dim..(b + r1) * dim]);
+            for j in 0..hi - lo {
+                let (rows, at) = (
+                    (r0 + j * mu) * dim..(r0 + (j + 1) * mu) * dim,
+                    2 * j * mu * dim,
+                );
+                st.x[at..at + mu * dim].copy_from_slice(&buf.xd[rows.clone()]);
+                st.x[at + mu * dim..at + 2 * mu * dim]
+                    .copy_from_slice(&buf.xd[b * dim + rows.start..b * dim + rows.end]);
+            }
             &st.x[..2 * w * dim]
         };
         // logits: [2w, 1]
         self.d.forward(&mut buf.d_ws, x, 2 * w);
         let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * w];
-        let targets = &mut buf.d_targets[..2 * w];
-        targets[..w]
-            .iter_mut()
-            .for_each(|t| *t = 1.0 - self.config.label_smoothing);
-        targets[w..].iter_mut().for_each(|t| *t = 0.0);
         let dlogits = &mut buf.dlogits[..2 * w];
-        let scale = 1.0 / b as f32;
+        let kind = self.config.loss;
         for j in 0..hi - lo {
-            let (re, fa) = (j * mu..(j + 1) * mu, w + j * mu..w + (j + 1) * mu);
-            let s = bce_with_logits_from(
-                0.0,
-                &logits[re.clone()],
-                &targets[re.clone()],
-                &mut dlogits[re.clone()],
-                scale,
+            let rows = 2 * j * mu..2 * (j + 1) * mu;
+            // The same function `train` applies to the whole batch.
+            let loss = discriminator_loss(
+                kind,
+                &logits[rows.clone()],
+                mu,
+                1.0 - self.config.label_smoothing,
+                &mut buf.d_targets[rows.clone()],
+                &mut dlogits[rows.clone()],
+                // Each half of the batch is a mean over b rows.
+                1.0 / b as f32,
             );
-            let s = bce_with_logits_from(
-                s,
-                &logits[fa.clone()],
-                &targets[fa.clone()],
-                &mut dlogits[fa.clone()],
-                scale,
-            );
+            let (real, fake) = logits[rows].split_at(mu);
             st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[
-                s,
-                probability_sum(&logits[re]),
-                probability_sum(&logits[fa]),
+                loss,
+                output_sum(kind, real),
+                output_sum(kind, fake),
             ]);
         }
         let split = RowSplit {
             groups: hi - lo,
-            size: mu,
-            parts: 2,
-            part_stride: w,
+            size: 2 * mu,
         };
         let p = self.d.params.len();
         self.d.backward_split(
@@ -253,19 +265,17 @@ impl Gan {
         // logits: [w, 1]
         self.d.forward(&mut buf.d_ws, fake, w);
         let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..w];
-        let targets = &mut buf.g_targets[..w];
-        targets.iter_mut().for_each(|t| *t = 1.0);
         let dlogits = &mut buf.dlogits[..w];
         for j in 0..hi - lo {
             let r = j * mu..(j + 1) * mu;
-            let s = bce_with_logits_from(
-                0.0,
+            let loss = generator_loss(
+                self.config.loss,
                 &logits[r.clone()],
-                &targets[r.clone()],
+                &mut buf.g_targets[r.clone()],
                 &mut dlogits[r],
                 1.0 / b as f32,
             );
-            st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[s, 0.0, 0.0]);
+            st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[loss, 0.0, 0.0]);
         }
         // dL/dfake: [w, dim]; D's parameter gradients are not needed here.
         self.d.backward(
@@ -279,8 +289,6 @@ impl Gan {
         let split = RowSplit {
             groups: hi - lo,
             size: mu,
-            parts: 1,
-            part_stride: 0,
         };
         let p = self.g.params.len();
         let z = &buf.z[r0 * latent..r1 * latent];
@@ -309,6 +317,7 @@ impl Gan {
         reduce::combine(mb.count, &mut st.all, &mut self.g.grads, &mut st.sums)?;
         self.metrics.g_loss = st.sums[0] / mb.batch as f64;
         self.g_opt.step(&mut self.g.params, &self.g.grads);
+        self.update_ema();
         self.step += 1;
         Ok(())
     }

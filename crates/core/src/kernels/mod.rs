@@ -289,17 +289,7 @@ pub fn column_sums(m: usize, n: usize, dz: &[f32], db: &mut [f32]) {
         dz.len() >= m * n && db.len() >= n,
         "column_sums: slice too short"
     );
-    imp::column_sums(m, n, dz, &mut db[..n], false);
-}
-
-/// `db[j] += Σ_i dz[i×n + j]`, continuing db's sums in row order: column sums
-/// over rows split into several slices equal those over their concatenation.
-pub fn column_sums_accumulate(m: usize, n: usize, dz: &[f32], db: &mut [f32]) {
-    assert!(
-        dz.len() >= m * n && db.len() >= n,
-        "column_sums_accumulate: slice too short"
-    );
-    imp::column_sums(m, n, dz, &mut db[..n], true);
+    imp::column_sums(m, n, dz, &mut db[..n]);
 }
 
 /// Adam hyper-parameters and the step number t ≥ 1.

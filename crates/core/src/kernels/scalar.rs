@@ -61,10 +61,8 @@ pub fn activation_backward_in_place(act: Act, y: &[f32], d: &mut [f32]) {
     }
 }
 
-pub fn column_sums(m: usize, n: usize, dz: &[f32], db: &mut [f32], accumulate: bool) {
-    if !accumulate {
-        db.iter_mut().for_each(|x| *x = 0.0);
-    }
+pub fn column_sums(m: usize, n: usize, dz: &[f32], db: &mut [f32]) {
+    db.iter_mut().for_each(|x| *x = 0.0);
     for i in 0..m {
         for (x, &d) in db.iter_mut().zip(&dz[i * n..i * n + n]) {
             *x += d;

@@ -435,15 +435,11 @@ fn backward4(act: Act, y: v128, dy: v128) -> v128 {
     }
 }
 
-pub fn column_sums(m: usize, n: usize, dz: &[f32], db: &mut [f32], accumulate: bool) {
+pub fn column_sums(m: usize, n: usize, dz: &[f32], db: &mut [f32]) {
     let mut j = 0;
     unsafe {
         while j + 4 <= n {
-            let mut acc = if accumulate {
-                v128_load(db.as_ptr().add(j) as *const v128)
-            } else {
-                f32x4_splat(0.0)
-            };
+            let mut acc = f32x4_splat(0.0);
             for i in 0..m {
                 acc = f32x4_add(acc, v128_load(dz.as_ptr().add(i * n + j) as *const v128));
             }
@@ -452,7 +448,7 @@ pub fn column_sums(m: usize, n: usize, dz: &[f32], db: &mut [f32], accumulate: b
         }
     }
     while j < n {
-        let mut acc = if accumulate { db[j] } else { 0.0 };
+        let mut acc = 0.0;
         for i in 0..m {
             acc += dz[i * n + j];
         }

@@ -1,0 +1,341 @@
+/**
+ * Data-parallel training across worker threads (Web Workers, or Node's
+ * worker_threads), each with its own wasm module instance and a replica of
+ * the model.
+ *
+ * Every batch is split into micro-batches of a fixed size; each worker
+ * computes the gradient sums of a contiguous share of them, the shares are
+ * exchanged, and every worker combines all of them in the same fixed tree
+ * order (crates/core/src/reduce.rs) and takes the same optimizer step. So the
+ * replicas stay identical, and the weights after N steps depend on the
+ * micro-batch size but not on the number of workers: they equal those of
+ * `gan.train(data, steps, { batchSize, microBatch })` on one thread.
+ *
+ * A step exchanges twice (after the discriminator's gradients, after the
+ * generator's), each time about one gradient vector per worker.
+ */
+
+import { resolveConfig, type GanConfig, type ResolvedGanConfig } from './config.js'
+import { WasmganError, describe } from './errors.js'
+import type { StepMetrics } from './gan.js'
+import { PARALLEL_WORKER_SOURCE } from './generated/parallel-worker-source.js'
+import { runtime as sharedRuntime } from './load.js'
+import type { ParallelReply, ParallelRequest, ParallelRequestBody, Phase } from './parallel-protocol.js'
+import type { Runtime } from './runtime.js'
+import type { TrainingData } from './upload.js'
+import { integer, invalid, knownKeys, object } from './validate.js'
+
+/** Options of {@link ParallelGan.create} and {@link ParallelGan.load}. */
+export interface ParallelOptions {
+  /** Worker threads (default 2), each with its own module instance and model replica. */
+  workers?: number
+  /**
+   * Rows per micro-batch (default 32); it must divide every batch size used,
+   * and a batch needs at least as many micro-batches as there are workers.
+   * The weights depend on it, not on `workers`.
+   */
+  microBatch?: number
+  /** The module whose build the workers run (default: the one `init()` loaded). */
+  runtime?: Runtime
+}
+
+/** Options of {@link ParallelGan.train}. */
+export interface ParallelTrainOptions {
+  /** Rows per batch (default 64). */
+  batchSize?: number
+}
+
+const MAX_WORKERS = 64
+const MAX_BATCH = 1 << 16
+
+/** One worker: post a request, get its reply. */
+interface Channel {
+  post(req: ParallelRequest, transfer?: Transferable[]): void
+  terminate(): void
+  /** Keeps a Node process alive while a request is in flight (no-op elsewhere). */
+  hold(on: boolean): void
+}
+
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined'
+
+/** Node's worker_threads, without a literal import bundlers would try to resolve. */
+async function workerThreads(): Promise<typeof import('node:worker_threads')> {
+  const proc = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined
+  const mod = proc?.getBuiltinModule?.('node:worker_threads')
+  if (mod) return mod as typeof import('node:worker_threads')
+  const specifier = ['node', 'worker_threads'].join(':')
+  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as typeof import('node:worker_threads')
+}
+
+async function spawn(onMessage: (reply: ParallelReply) => void, onError: (e: Error) => void): Promise<Channel> {
+  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker
+  if (typeof WebWorker === 'function' && !isNode()) {
+    // Browsers, Deno and Bun: a module worker from the embedded source.
+    const url = URL.createObjectURL(new Blob([`${PARALLEL_WORKER_SOURCE}\n__wasmganParallel.start(self)`], { type: 'text/javascript' }))
+    const w = new WebWorker(url, { type: 'module' })
+    w.onmessage = (e: MessageEvent) => onMessage(e.data as ParallelReply)
+    w.onerror = (e: ErrorEvent) => onError(new Error(e.message))
+    return {
+      post: (req, transfer = []) => w.postMessage(req, transfer),
+      terminate: () => {
+        w.terminate()
+        URL.revokeObjectURL(url)
+      },
+      hold: () => {},
+    }
+  }
+  const { Worker: NodeWorker } = await workerThreads()
+  const w = new NodeWorker(`${PARALLEL_WORKER_SOURCE}\n__wasmganParallel.start(require('node:worker_threads').parentPort)`, { eval: true })
+  w.on('message', (m: unknown) => onMessage(m as ParallelReply))
+  w.on('error', (e: Error) => onError(e))
+  w.unref()
+  return {
+    post: (req, transfer = []) => w.postMessage(req, transfer as never),
+    terminate: () => void w.terminate(),
+    hold: (on) => (on ? w.ref() : w.unref()),
+  }
+}
+
+/** A worker with its requests in flight. */
+class WorkerHandle {
+  #channel!: Channel
+  #pending = new Map<number, { resolve: (r: ParallelReply & { ok: true }) => void; reject: (e: unknown) => void }>()
+  #nextId = 1
+  #failed: Error | undefined
+
+  static async start(): Promise<WorkerHandle> {
+    const h = new WorkerHandle()
+    h.#channel = await spawn(
+      (reply) => h.#onReply(reply),
+      (e) => h.#fail(e),
+    )
+    return h
+  }
+
+  #onReply(reply: ParallelReply) {
+    const p = this.#pending.get(reply.id)
+    if (!p) return
+    this.#pending.delete(reply.id)
+    if (this.#pending.size === 0) this.#channel.hold(false)
+    if (reply.ok) p.resolve(reply)
+    else p.reject(new WasmganError(reply.error.code, reply.error.message))
+  }
+
+  #fail(e: Error) {
+    this.#failed = e
+    for (const p of this.#pending.values()) {
+      p.reject(new WasmganError('E_INTERNAL', `a data-parallel worker stopped: ${e.message}`, { cause: e }))
+    }
+    this.#pending.clear()
+    this.#channel.hold(false)
+  }
+
+  request(req: ParallelRequestBody, transfer: Transferable[] = []): Promise<ParallelReply & { ok: true }> {
+    if (this.#failed) return Promise.reject(new WasmganError('E_INTERNAL', `a data-parallel worker stopped: ${this.#failed.message}`))
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      if (this.#pending.size === 1) this.#channel.hold(true)
+      this.#channel.post({ ...req, id } as ParallelRequest, transfer)
+    })
+  }
+
+  terminate() {
+    this.#channel.terminate()
+  }
+}
+
+/** Joins byte arrays into one. */
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/**
+ * A GAN trained by several workers at once. Create it with
+ * {@link ParallelGan.create} or {@link ParallelGan.load}; everything is
+ * asynchronous because the work happens on the workers.
+ *
+ * ```ts
+ * const pg = await ParallelGan.create({ seed: 7 }, { workers: 2, microBatch: 64 })
+ * await pg.train(data, 1000, { batchSize: 256 })
+ * const bytes = await pg.save() // a normal checkpoint: Gan.load(bytes) samples and trains on
+ * await pg.dispose()
+ * ```
+ */
+export class ParallelGan {
+  /** The configuration, with every default filled in. */
+  readonly config: ResolvedGanConfig
+  /** Number of workers. */
+  readonly workers: number
+  /** Rows per micro-batch. */
+  readonly microBatch: number
+  #handles: WorkerHandle[]
+  #datasets = new WeakMap<Float32Array, number>()
+  #nextDataId = 1
+  #metrics: StepMetrics | undefined
+  #disposed = false
+  #busy = false
+
+  private constructor(config: ResolvedGanConfig, handles: WorkerHandle[], microBatch: number) {
+    this.config = config
+    this.#handles = handles
+    this.workers = handles.length
+    this.microBatch = microBatch
+  }
+
+  /** Starts `workers` workers, each creating the model from `config` (same seed: same weights). */
+  static async create(config: GanConfig = {}, options: ParallelOptions = {}): Promise<ParallelGan> {
+    const resolved = resolveConfig(config)
+    return ParallelGan.#start(resolved, options, { config })
+  }
+
+  /** Starts workers that each load the checkpoint `bytes` (from `Gan.save` or {@link ParallelGan.save}). */
+  static async load(bytes: Uint8Array, options: ParallelOptions = {}): Promise<ParallelGan> {
+    if (!(bytes instanceof Uint8Array)) invalid('checkpoint', 'a Uint8Array', bytes)
+    // Read the config here (and fail early on a bad file) with a throwaway model.
+    const { Gan } = await import('./gan.js')
+    const probe = Gan.load(bytes, { runtime: options.runtime })
+    const resolved = probe.config
+    probe.dispose()
+    return ParallelGan.#start(resolved, options, { checkpoint: bytes })
+  }
+
+  static async #start(
+    config: ResolvedGanConfig,
+    options: ParallelOptions,
+    init: { config?: GanConfig; checkpoint?: Uint8Array },
+  ): Promise<ParallelGan> {
+    const o = object<ParallelOptions>('parallel options', options)
+    knownKeys('parallel options', o, ['workers', 'microBatch', 'runtime'])
+    const workers = integer('workers', o.workers ?? 2, 1, MAX_WORKERS)
+    const microBatch = integer('microBatch', o.microBatch ?? 32, 1, MAX_BATCH)
+    const rt = o.runtime ?? sharedRuntime()
+    const module = rt.module
+    if (!module) throw new WasmganError('E_INTERNAL', 'this runtime has no compiled module to start workers with')
+    const handles: WorkerHandle[] = []
+    try {
+      for (let i = 0; i < workers; i++) handles.push(await WorkerHandle.start())
+      await Promise.all(handles.map((h) => h.request({ op: 'init', module, config: init.config, checkpoint: init.checkpoint })))
+    } catch (e) {
+      for (const h of handles) h.terminate()
+      throw e
+    }
+    return new ParallelGan(config, handles, microBatch)
+  }
+
+  /** True after {@link dispose}. */
+  get disposed(): boolean {
+    return this.#disposed
+  }
+
+  /** Metrics of the last step (undefined before the first). */
+  get metrics(): StepMetrics | undefined {
+    return this.#metrics
+  }
+
+  #live() {
+    if (this.#disposed) throw new WasmganError('E_DISPOSED', 'this ParallelGan was disposed; create or load a new one')
+    if (this.#busy) throw new WasmganError('E_INVALID_ARGUMENT', 'this ParallelGan is busy: await the previous call first')
+  }
+
+  /** Copies `data` to every worker once (per Float32Array). */
+  async #upload(data: TrainingData): Promise<number> {
+    if (data === null || typeof data !== 'object') invalid('data', 'an ImageDataset or { images, count, dim }', data)
+    const { images, count, dim } = data
+    if (!(images instanceof Float32Array)) invalid('data.images', 'a Float32Array', images)
+    if (!Number.isInteger(count) || count < 1) invalid('data.count', 'an integer ≥ 1', count)
+    if (!Number.isInteger(dim) || dim < 1) invalid('data.dim', 'an integer ≥ 1', dim)
+    if (images.length !== count * dim) {
+      throw new WasmganError('E_INVALID_ARGUMENT', `data.images must hold count × dim = ${count} × ${dim} = ${count * dim} values, got ${images.length}`)
+    }
+    if (dim !== this.config.dataDim) {
+      throw new WasmganError('E_INVALID_ARGUMENT', `the data has rows of ${dim} values but this GAN expects dataDim = ${this.config.dataDim}`)
+    }
+    const known = this.#datasets.get(images)
+    if (known !== undefined) return known
+    const dataId = this.#nextDataId++
+    // Each worker checks the values (range [-1, 1]) as it uploads them into its module.
+    await Promise.all(this.#handles.map((h) => h.request({ op: 'data', dataId, images, count, dim })))
+    this.#datasets.set(images, dataId)
+    return dataId
+  }
+
+  /**
+   * Runs `steps` training steps on batches of `batchSize` rows, the work of
+   * each step shared by the workers; resolves with the last step's metrics.
+   */
+  async train(data: TrainingData, steps = 1, options: ParallelTrainOptions = {}): Promise<StepMetrics> {
+    this.#live()
+    const o = object<ParallelTrainOptions>('train options', options)
+    knownKeys('train options', o, ['batchSize'])
+    const batch = integer('batchSize', o.batchSize ?? 64, 1, MAX_BATCH)
+    integer('steps', steps, 0, 0xffffffff)
+    const micro = this.microBatch
+    if (batch % micro !== 0) invalid('batchSize', `a multiple of microBatch (${micro})`, batch)
+    const count = batch / micro
+    if (count < this.workers) {
+      invalid('batchSize', `at least workers × microBatch = ${this.workers} × ${micro} = ${this.workers * micro} rows, so every worker has a micro-batch`, batch)
+    }
+    if (batch > data?.count) invalid('batchSize', `at most the number of rows (${describe(data.count)})`, batch)
+    this.#busy = true
+    try {
+      const dataId = await this.#upload(data)
+      const ranges = this.#handles.map((_, w) => [Math.floor((count * w) / this.workers), Math.floor((count * (w + 1)) / this.workers)])
+      let apply: { phase: Phase; parts: Uint8Array[] } | undefined
+      // One exchange: each worker applies the previous phase's sums (if any)
+      // and computes its sums for `phase` (if any).
+      const exchange = async (phase: Phase | undefined) => {
+        const replies = await Promise.all(
+          this.#handles.map((h, w) => {
+            const transfer: Transferable[] = []
+            let applyMsg
+            if (apply) {
+              // Every worker gets its own copy of all sums, transferred.
+              const bytes = concat(apply.parts)
+              transfer.push(bytes.buffer)
+              applyMsg = { phase: apply.phase, batch, micro, bytes }
+            }
+            const partial = phase === undefined ? undefined : { phase, dataId, batch, micro, lo: ranges[w][0], hi: ranges[w][1] }
+            return h.request({ op: 'run', apply: applyMsg, partial }, transfer)
+          }),
+        )
+        this.#metrics = replies[0].metrics
+        apply = phase === undefined ? undefined : { phase, parts: replies.map((r) => r.partial!) }
+      }
+      for (let s = 0; s < steps; s++) {
+        for (let k = 0; k < this.config.dSteps; k++) await exchange(0)
+        await exchange(1)
+      }
+      if (apply) await exchange(undefined)
+    } finally {
+      this.#busy = false
+    }
+    return this.#metrics!
+  }
+
+  /** The model as a checkpoint (the same bytes `Gan.save` writes; all replicas are identical). */
+  async save(meta?: Record<string, unknown>): Promise<Uint8Array> {
+    this.#live()
+    const reply = await this.#handles[0].request({ op: 'save', meta })
+    return reply.bytes!
+  }
+
+  /** Every replica's checkpoint (for checking that they are identical). */
+  async saveAll(): Promise<Uint8Array[]> {
+    this.#live()
+    return Promise.all(this.#handles.map(async (h) => (await h.request({ op: 'save' })).bytes!))
+  }
+
+  /** Stops the workers. Idempotent; later use throws `E_DISPOSED`. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return
+    this.#disposed = true
+    for (const h of this.#handles) h.terminate()
+  }
+}
