@@ -51,9 +51,19 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
     return data
   }
 
-  /** A thing to time: `run()` does one unit (a step, or a batch of samples). */
-  async function makeSubject({ kind, variant, backend, batch, seed = 1 }) {
+  /**
+   * A thing to time: `run()` does `per` units (training steps, or batches of
+   * samples) and may return a promise (work on workers).
+   */
+  async function makeSubject({ kind, variant, backend, batch, seed = 1, workers, microBatch }) {
     const d = await trainingData()
+    if (kind === 'wasmgan-parallel') {
+      const rt = await wasmgan.instantiate({ variant })
+      const pg = await wasmgan.ParallelGan.create({ seed }, { workers, microBatch, runtime: rt })
+      // Several steps per call: each call ends with an extra exchange (the last apply).
+      const per = 4
+      return { run: () => pg.train(d, per, { batchSize: batch }), per, dispose: () => pg.dispose() }
+    }
     if (kind === 'wasmgan-step' || kind === 'wasmgan-sample') {
       const rt = await wasmgan.instantiate({ variant })
       const gan = new wasmgan.Gan({ seed }, { runtime: rt })
@@ -90,7 +100,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       // Warm-up: wasm starts in a baseline tier and is recompiled optimised in
       // the background after enough calls; run for `warmMs` (at least 3 units).
       const t0 = performance.now()
-      for (let i = 0; i < 3 || performance.now() - t0 < (msg.warmMs ?? 400); i++) s.run()
+      for (let i = 0; i < 3 || performance.now() - t0 < (msg.warmMs ?? 400); i++) await s.run()
       subjects.get(msg.key)?.dispose()
       subjects.set(msg.key, s)
       return { tensors: s.tensors?.() }
@@ -105,8 +115,9 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       let units = 0
       let t = t0
       while (units < minUnits || t - t0 < ms) {
-        s.run()
-        units++
+        const r = s.run()
+        if (r instanceof Promise) await r
+        units += s.per ?? 1
         t = performance.now()
       }
       const c1 = cpuMs()
@@ -120,9 +131,32 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
     },
 
     async dispose({ key }) {
-      subjects.get(key)?.dispose()
+      await subjects.get(key)?.dispose()
       subjects.delete(key)
       return {}
+    },
+
+    /**
+     * Trains the same model for `steps` steps with each worker count and
+     * returns the SHA-256 of each final checkpoint (they must be equal).
+     */
+    async parallelIdentity({ batch, microBatch, steps, workerCounts = [1, 2], variant = 'simd' }) {
+      const d = await trainingData()
+      const rt = await wasmgan.instantiate({ variant })
+      const hashes = []
+      for (const workers of workerCounts) {
+        const pg = await wasmgan.ParallelGan.create({ seed: 5 }, { workers, microBatch, runtime: rt })
+        await pg.train(d, steps, { batchSize: batch })
+        const digest = await crypto.subtle.digest('SHA-256', await pg.save())
+        hashes.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''))
+        await pg.dispose()
+      }
+      const single = new wasmgan.Gan({ seed: 5 }, { runtime: rt })
+      single.train(d, steps, { batchSize: batch, microBatch })
+      const digest = await crypto.subtle.digest('SHA-256', single.save())
+      const oneThread = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+      single.dispose()
+      return { workerCounts, hashes, oneThread, identical: hashes.every((h) => h === hashes[0]) && oneThread === hashes[0] }
     },
 
     ...extra,

@@ -45,7 +45,8 @@ for (const a of args) {
 const QUICK = flag('quick')
 const ROUNDS = Number(value('rounds', QUICK ? 3 : 5))
 const WINDOW_MS = QUICK ? 300 : 500
-const SECTIONS = new Set((value('only', 'kernels,steps,inference,memory') || '').split(','))
+const SECTIONS = new Set((value('only', 'kernels,steps,workers,inference,memory') || '').split(','))
+const MICRO = 64 // rows per micro-batch for data-parallel training (4 micro-batches at batch 256)
 const JSON_OUT = value('json', join(ROOT, 'bench', 'results', 'latest.json'))
 const MEMORY_STEPS = QUICK ? [100, 2000] : [100, 10000]
 
@@ -97,7 +98,9 @@ class StdioRunner {
     this.child = spawn(cmd, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })))
     this.child.on('error', (e) => this.failAll(e))
-    this.exited.then(({ code, signal }) => this.failAll(new Error(`${name} runner exited (${signal ?? code})\n${this.stderr.slice(-2000)}`)))
+    this.exited.then(({ code, signal }) =>
+      this.failAll(new Error(`${name} runner exited (${signal ?? code})\n${this.stderr.slice(-2000)}`)),
+    )
     this.child.stderr.on('data', (d) => (this.stderr += d))
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       if (!line.startsWith('@@bench ')) return
@@ -128,7 +131,13 @@ class StdioRunner {
   }
 }
 
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.gz': 'application/octet-stream' }
+const MIME = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.map': 'application/json',
+  '.gz': 'application/octet-stream',
+}
 
 /** Serves the repository (dist/, bench/) and the dataset (/data/) to Chromium, cross-origin isolated. */
 function startServer() {
@@ -137,7 +146,7 @@ function startServer() {
     let file
     if (url.pathname.startsWith('/data/')) file = join(DATA_DIR, normalize(url.pathname.slice(6)))
     else if (/^\/(dist|bench)\//.test(url.pathname)) file = join(ROOT, normalize(url.pathname))
-    if (!file || relative(ROOT, file).startsWith('..') && relative(DATA_DIR, file).startsWith('..') || !existsSync(file)) {
+    if (!file || (relative(ROOT, file).startsWith('..') && relative(DATA_DIR, file).startsWith('..')) || !existsSync(file)) {
       res.writeHead(404).end()
       return
     }
@@ -196,7 +205,8 @@ function summary(xs) {
   return { median, min: s[0], max: s[s.length - 1], n: s.length, spread: (s[s.length - 1] - s[0]) / median }
 }
 
-const fmt = (x, digits = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits))
+const fmt = (x, digits = 1) =>
+  x === undefined || !Number.isFinite(x) ? '–' : x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits)
 const pct = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(0)}%`)
 
 function table(headers, rows) {
@@ -238,7 +248,7 @@ async function alternate(subjects, { rounds = ROUNDS, ms = WINDOW_MS, minUnits =
 }
 
 async function kernelsSection(node, results) {
-  log('\n== Kernels: GFLOP/s of the dense-layer products at the GAN\'s shapes (batch 64; D sees 128 rows), Node')
+  log("\n== Kernels: GFLOP/s of the dense-layer products at the GAN's shapes (batch 64; D sees 128 rows), Node")
   const r = await node.call({ op: 'kernels', batch: 64, rounds: ROUNDS, ms: QUICK ? 60 : 120, jsMs: QUICK ? 60 : 150 })
   const peak = summary(r.peak.simd)
   const scalarPeak = summary(r.peak.scalar)
@@ -269,7 +279,9 @@ async function kernelsSection(node, results) {
   const flop = r.products.reduce((a, p) => a + p.flop, 0)
   const time = (impl) => r.products.reduce((a, p) => a + p.flop / summary(p.samples[impl]).median, 0)
   const agg = { simd: flop / time('simd'), scalar: flop / time('scalar'), js: flop / time('js') }
-  log(`all products together (time-weighted): simd ${fmt(agg.simd)} GFLOP/s = ${pct(agg.simd / peak.median)} of peak, scalar ${fmt(agg.scalar)}, JS ${fmt(agg.js, 2)}`)
+  log(
+    `all products together (time-weighted): simd ${fmt(agg.simd)} GFLOP/s = ${pct(agg.simd / peak.median)} of peak, scalar ${fmt(agg.scalar)}, JS ${fmt(agg.js, 2)}`,
+  )
   results.kernels = { peak, scalarPeak, products: out, aggregate: agg }
 }
 
@@ -278,15 +290,42 @@ function stepSubjects(runners, batch) {
   const list = [
     { label: 'wasmgan simd · Node', id: 'wasmgan-simd-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'simd', batch } },
     { label: 'wasmgan scalar · Node', id: 'wasmgan-scalar-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'scalar', batch } },
-    { label: 'TF.js wasm, usual', id: 'tfjs-wasm-usual', runner: tfjsWasm, setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'usual', batch } },
-    { label: 'TF.js wasm, fastest', id: 'tfjs-wasm-fast', runner: tfjsWasm, setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'fast', batch } },
-    { label: 'TF.js cpu, usual', id: 'tfjs-cpu-usual', runner: tfjsCpu, setup: { kind: 'tfjs-step', backend: 'cpu', variant: 'usual', batch } },
+    {
+      label: 'TF.js wasm, usual',
+      id: 'tfjs-wasm-usual',
+      runner: tfjsWasm,
+      setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'usual', batch },
+    },
+    {
+      label: 'TF.js wasm, fastest',
+      id: 'tfjs-wasm-fast',
+      runner: tfjsWasm,
+      setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'fast', batch },
+    },
+    {
+      label: 'TF.js cpu, usual',
+      id: 'tfjs-cpu-usual',
+      runner: tfjsCpu,
+      setup: { kind: 'tfjs-step', backend: 'cpu', variant: 'usual', batch },
+    },
   ]
   if (python) list.push({ label: 'PyTorch 1 thread', id: 'torch', runner: python, setup: { kind: 'torch-step', batch } })
-  if (bun) list.push({ label: 'wasmgan simd · Bun', id: 'wasmgan-simd-bun', runner: bun, setup: { kind: 'wasmgan-step', variant: 'simd', batch } })
-  if (deno) list.push({ label: 'wasmgan simd · Deno', id: 'wasmgan-simd-deno', runner: deno, setup: { kind: 'wasmgan-step', variant: 'simd', batch } })
+  if (bun)
+    list.push({ label: 'wasmgan simd · Bun', id: 'wasmgan-simd-bun', runner: bun, setup: { kind: 'wasmgan-step', variant: 'simd', batch } })
+  if (deno)
+    list.push({
+      label: 'wasmgan simd · Deno',
+      id: 'wasmgan-simd-deno',
+      runner: deno,
+      setup: { kind: 'wasmgan-step', variant: 'simd', batch },
+    })
   if (chromium) {
-    list.push({ label: 'wasmgan simd · Chromium', id: 'wasmgan-simd-chromium', runner: chromium, setup: { kind: 'wasmgan-step', variant: 'simd', batch } })
+    list.push({
+      label: 'wasmgan simd · Chromium',
+      id: 'wasmgan-simd-chromium',
+      runner: chromium,
+      setup: { kind: 'wasmgan-step', variant: 'simd', batch },
+    })
   }
   return list
 }
@@ -318,6 +357,62 @@ async function stepsSection(runners, results) {
   }
 }
 
+async function workersSection(runners, results) {
+  const batch = 256
+  log(`\n== Data-parallel training, batch ${batch}, micro-batches of ${MICRO} rows: steps/s, median of ${ROUNDS} alternating windows`)
+  const { node, chromium } = runners
+  const subjects = [
+    { label: 'Gan.train, one thread · Node', id: 'plain-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'simd', batch } },
+  ]
+  for (const [rt, runner] of [
+    ['Node', node],
+    ['Chromium', chromium],
+  ]) {
+    if (!runner) continue
+    for (const workers of [1, 2]) {
+      subjects.push({
+        label: `ParallelGan, ${workers} worker${workers > 1 ? 's' : ''} · ${rt}`,
+        id: `parallel-${workers}-${rt.toLowerCase()}`,
+        runner,
+        setup: { kind: 'wasmgan-parallel', variant: 'simd', batch, workers, microBatch: MICRO },
+      })
+    }
+  }
+  const measured = await alternate(subjects, { ms: QUICK ? 500 : 800 })
+  const get = (id) => measured.find((s) => s.id === id)?.wall?.median
+  table(
+    ['implementation', 'steps/s', 'range', 'images/s', 'vs 1 worker'],
+    measured.map((s) => {
+      const one = get(s.id.replace(/parallel-2/, 'parallel-1'))
+      return [
+        s.label,
+        fmt(s.wall.median),
+        `${fmt(s.wall.min)}–${fmt(s.wall.max)}`,
+        fmt(s.wall.median * batch, 0),
+        s.id.startsWith('parallel-2') && one ? `${fmt(s.wall.median / one, 2)}×` : '',
+      ]
+    }),
+  )
+  const identity = {}
+  for (const [name, runner] of [
+    ['node', node],
+    ['chromium', chromium],
+  ]) {
+    if (!runner) continue
+    const r = await runner.call({ op: 'parallelIdentity', batch, microBatch: MICRO, steps: QUICK ? 3 : 8, workerCounts: [1, 2] })
+    identity[name] = r
+    log(
+      `${name}: checkpoints after ${QUICK ? 3 : 8} steps with 1 and 2 workers and on one thread: ${r.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${r.hashes[0].slice(0, 16)}…)`,
+    )
+  }
+  results.workers = {
+    batch,
+    microBatch: MICRO,
+    subjects: measured.map(({ runner, setupResult, key, windows, ...s }) => ({ ...s, runner })),
+    identity,
+  }
+}
+
 async function inferenceSection(runners, results) {
   const batch = 256
   log(`\n== Generator inference, batch ${batch}: images/s, median of ${ROUNDS} alternating windows`)
@@ -333,9 +428,18 @@ async function inferenceSection(runners, results) {
   const ours = measured.find((s) => s.id === 'wasmgan-simd')
   table(
     ['implementation', 'images/s', 'range', 'wasmgan simd is'],
-    measured.map((s) => [s.label, fmt(s.wall.median * batch, 0), `${fmt(s.wall.min * batch, 0)}–${fmt(s.wall.max * batch, 0)}`, `${fmt(ours.wall.median / s.wall.median, 2)}×`]),
+    measured.map((s) => [
+      s.label,
+      fmt(s.wall.median * batch, 0),
+      `${fmt(s.wall.min * batch, 0)}–${fmt(s.wall.max * batch, 0)}`,
+      `${fmt(ours.wall.median / s.wall.median, 2)}×`,
+    ]),
   )
-  results.inference = measured.map(({ runner, setupResult, key, windows, ...s }) => ({ ...s, runner, imagesPerSecond: s.wall.median * batch }))
+  results.inference = measured.map(({ runner, setupResult, key, windows, ...s }) => ({
+    ...s,
+    runner,
+    imagesPerSecond: s.wall.median * batch,
+  }))
 }
 
 async function memorySection(node, results) {
@@ -343,7 +447,9 @@ async function memorySection(node, results) {
   log(`\n== Memory: wasm module size after ${a} and after ${b.toLocaleString('en-US')} training steps (batch 64, simd, one model)`)
   const r = await node.call({ op: 'memory', variant: 'simd', batch: 64, steps: MEMORY_STEPS })
   const [p, q] = r.points
-  log(`after ${p.steps} steps: ${p.heapBytes.toLocaleString('en-US')} bytes; after ${q.steps.toLocaleString('en-US')}: ${q.heapBytes.toLocaleString('en-US')} bytes → ${p.heapBytes === q.heapBytes ? 'equal' : 'GREW'}`)
+  log(
+    `after ${p.steps} steps: ${p.heapBytes.toLocaleString('en-US')} bytes; after ${q.steps.toLocaleString('en-US')}: ${q.heapBytes.toLocaleString('en-US')} bytes → ${p.heapBytes === q.heapBytes ? 'equal' : 'GREW'}`,
+  )
   log(`(${fmt((q.steps - p.steps) / (q.seconds - p.seconds))} steps/s over the long run)`)
   results.memory = { ...r, equal: p.heapBytes === q.heapBytes }
 }
@@ -376,7 +482,31 @@ function targets(results) {
       else add(`${rt} vs Node at batch ${batch}`, undefined, 'within 15%', undefined, 'not measured')
     }
   }
-  if (results.memory) add('heap after 100 vs 10,000 steps', results.memory.equal ? 1 : 0, 'equal', results.memory.equal, '')
+  if (results.workers) {
+    for (const rt of ['node', 'chromium']) {
+      const w = (n) => results.workers.subjects.find((s) => s.id === `parallel-${n}-${rt}`)?.wall?.median
+      const id = results.workers.identity[rt]
+      if (w(1) && w(2)) {
+        add(
+          `2 workers vs 1 at batch 256 (${rt})`,
+          w(2) / w(1),
+          '≥ 1.6×',
+          w(2) / w(1) >= 1.6 && id?.identical,
+          `${fmt(w(2))} vs ${fmt(w(1))} steps/s; ${id?.identical ? 'bit-identical' : 'NOT identical'}`,
+        )
+      }
+    }
+  }
+  if (results.memory) {
+    const [p, q] = results.memory.points
+    add(
+      `heap after ${p.steps} vs ${q.steps.toLocaleString('en-US')} steps`,
+      undefined,
+      'equal',
+      results.memory.equal,
+      `${p.heapBytes.toLocaleString('en-US')} vs ${q.heapBytes.toLocaleString('en-US')} bytes`,
+    )
+  }
   return out
 }
 
@@ -390,7 +520,11 @@ async function main() {
     method: { rounds: ROUNDS, windowMs: WINDOW_MS, dataRows: 10000, quick: QUICK },
     runtimes: {},
   }
-  log(`wasmgan benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+  log(
+    `wasmgan benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  )
   if (loadavg()[0] > 0.5 * cpus().length) note('the machine is busy: figures will be noisy (ratios measured side by side still hold best)')
 
   await buildTfjsBundle()
@@ -425,22 +559,25 @@ async function main() {
     if (probe.status !== 0) {
       note(
         `PyTorch left out: ${PYTHON} cannot import torch. It is optional; install it with ` +
-          '`bash scripts/setup-bench.sh` (Debian: python3-torch and OpenBLAS, selected through update-alternatives).',
+          '`npm run setup:bench` (Debian: python3-torch and OpenBLAS, selected through update-alternatives).',
       )
     } else {
       await tryStart('python', async () => new StdioRunner('python', PYTHON, ['bench/torch_gan.py', DATA_DIR]))
       const blas = results.runtimes.python?.blas ?? []
       if (results.runtimes.python) {
         log(`PyTorch ${results.runtimes.python.torch}, ${results.runtimes.python.threads} thread, BLAS: ${blas.join(', ') || 'none found'}`)
-        if (!blas.some((b) => /openblas|mkl|blis/i.test(b))) note('PyTorch uses a reference BLAS: run scripts/setup-bench.sh to select OpenBLAS')
+        if (!blas.some((b) => /openblas|mkl|blis/i.test(b)))
+          note('PyTorch uses a reference BLAS: run scripts/setup-bench.sh to select OpenBLAS')
       }
     }
   }
-  for (const [name, r] of Object.entries(results.runtimes)) log(`runner ${name}: ${r.runtime} ${r.version}${r.browser ? ` (${r.browser})` : ''}`)
+  for (const [name, r] of Object.entries(results.runtimes))
+    log(`runner ${name}: ${r.runtime} ${r.version}${r.browser ? ` (${r.browser})` : ''}`)
 
   try {
     if (SECTIONS.has('kernels')) await kernelsSection(runners.node, results)
     if (SECTIONS.has('steps')) await stepsSection(runners, results)
+    if (SECTIONS.has('workers')) await workersSection(runners, results)
     if (SECTIONS.has('inference')) await inferenceSection(runners, results)
     if (SECTIONS.has('memory')) await memorySection(runners.node, results)
   } finally {
@@ -454,12 +591,22 @@ async function main() {
     log('\n== Targets (issue 6), from this run')
     table(
       ['target', 'measured', 'goal', 'met', 'detail'],
-      results.targets.map((t) => [t.name, t.value === undefined ? '–' : t.goal.includes('%') ? pct(t.value) : `${fmt(t.value, 2)}×`, t.goal, t.ok === undefined ? '–' : t.ok ? 'yes' : 'NO', t.detail]),
+      results.targets.map((t) => [
+        t.name,
+        t.value === undefined ? '–' : t.goal.includes('%') ? pct(t.value) : `${fmt(t.value, 2)}×`,
+        t.goal,
+        t.ok === undefined ? '–' : t.ok ? 'yes' : 'NO',
+        t.detail,
+      ]),
     )
   }
   mkdirSync(dirname(JSON_OUT), { recursive: true })
   writeFileSync(JSON_OUT, JSON.stringify(results, null, 2) + '\n')
-  log(`\nwrote ${relative(ROOT, JSON_OUT)} (${fmt(results.seconds, 0)} s; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')})`)
+  log(
+    `\nwrote ${relative(ROOT, JSON_OUT)} (${fmt(results.seconds, 0)} s; load average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  )
 }
 
 main().catch((e) => {

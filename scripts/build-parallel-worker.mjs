@@ -58,4 +58,6 @@ if (old !== text) {
   mkdirSync(dirname(OUT), { recursive: true })
   writeFileSync(OUT, text)
 }
-console.log(`build-parallel-worker: ts/generated/parallel-worker-source.ts (${code.length} chars${old === text ? ', unchanged' : ''}) [${Math.round(performance.now() - t0)} ms]`)
+console.log(
+  `build-parallel-worker: ts/generated/parallel-worker-source.ts (${code.length} chars${old === text ? ', unchanged' : ''}) [${Math.round(performance.now() - t0)} ms]`,
+)

@@ -16,6 +16,7 @@ it('exports exactly the public API', () => {
       "Gan",
       "MNIST_CLASSES",
       "MNIST_DIR",
+      "ParallelGan",
       "WasmganError",
       "WorkerGan",
       "encodeIdx",

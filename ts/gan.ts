@@ -246,7 +246,9 @@ export class Gan {
     }
     if (batch > d.count) invalid('batchSize', `at most the number of rows (${d.count})`, batch)
     this.#rt.check(
-      this.#rt.call((x) => (micro === batch ? x.gan_train(h, d.handle, batch, steps) : x.gan_train_micro(h, d.handle, batch, micro, steps))),
+      this.#rt.call((x) =>
+        micro === batch ? x.gan_train(h, d.handle, batch, steps) : x.gan_train_micro(h, d.handle, batch, micro, steps),
+      ),
       'training',
     )
     return this.metrics

@@ -56,7 +56,8 @@ interface Channel {
   hold(on: boolean): void
 }
 
-const isNode = () => typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined'
+const isNode = () =>
+  typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined'
 
 /** Node's worker_threads, without a literal import bundlers would try to resolve. */
 async function workerThreads(): Promise<typeof import('node:worker_threads')> {
@@ -252,10 +253,16 @@ export class ParallelGan {
     if (!Number.isInteger(count) || count < 1) invalid('data.count', 'an integer ≥ 1', count)
     if (!Number.isInteger(dim) || dim < 1) invalid('data.dim', 'an integer ≥ 1', dim)
     if (images.length !== count * dim) {
-      throw new WasmganError('E_INVALID_ARGUMENT', `data.images must hold count × dim = ${count} × ${dim} = ${count * dim} values, got ${images.length}`)
+      throw new WasmganError(
+        'E_INVALID_ARGUMENT',
+        `data.images must hold count × dim = ${count} × ${dim} = ${count * dim} values, got ${images.length}`,
+      )
     }
     if (dim !== this.config.dataDim) {
-      throw new WasmganError('E_INVALID_ARGUMENT', `the data has rows of ${dim} values but this GAN expects dataDim = ${this.config.dataDim}`)
+      throw new WasmganError(
+        'E_INVALID_ARGUMENT',
+        `the data has rows of ${dim} values but this GAN expects dataDim = ${this.config.dataDim}`,
+      )
     }
     const known = this.#datasets.get(images)
     if (known !== undefined) return known
@@ -280,7 +287,11 @@ export class ParallelGan {
     if (batch % micro !== 0) invalid('batchSize', `a multiple of microBatch (${micro})`, batch)
     const count = batch / micro
     if (count < this.workers) {
-      invalid('batchSize', `at least workers × microBatch = ${this.workers} × ${micro} = ${this.workers * micro} rows, so every worker has a micro-batch`, batch)
+      invalid(
+        'batchSize',
+        `at least workers × microBatch = ${this.workers} × ${micro} = ${this.workers * micro} rows, so every worker has a micro-batch`,
+        batch,
+      )
     }
     if (batch > data?.count) invalid('batchSize', `at most the number of rows (${describe(data.count)})`, batch)
     this.#busy = true

@@ -75,6 +75,7 @@ impl Partials {
 
     /// Appends the wire form (see [`Partials::read`]) to `out`.
     pub fn write(&self, out: &mut Vec<u8>) {
+        out.reserve(16 + 8 * self.len() + 8 * self.sums.len() + 4 * self.grads.len());
         for v in [self.len(), self.params, self.sums_len, 0] {
             out.extend_from_slice(&(v as u32).to_le_bytes());
         }
@@ -85,9 +86,7 @@ impl Partials {
         for s in &self.sums {
             out.extend_from_slice(&s.to_le_bytes());
         }
-        for g in &self.grads {
-            out.extend_from_slice(&g.to_le_bytes());
-        }
+        extend_le_f32(out, &self.grads);
     }
 
     /// Appends the blocks of one or more concatenated wire forms. Each is:
@@ -148,6 +147,42 @@ impl Partials {
             bytes = &bytes[size..];
         }
         Ok(())
+    }
+}
+
+/// Appends `v` as little-endian bytes (one copy on little-endian targets:
+/// gradient vectors are a megabyte per step and worker).
+fn extend_le_f32(out: &mut Vec<u8>, v: &[f32]) {
+    #[cfg(target_endian = "little")]
+    // SAFETY: f32 has no padding and any alignment works for u8; on a
+    // little-endian target its memory is its little-endian encoding.
+    out.extend_from_slice(unsafe {
+        core::slice::from_raw_parts(v.as_ptr() as *const u8, v.len() * 4)
+    });
+    #[cfg(not(target_endian = "little"))]
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+/// Appends the little-endian f32 values in `bytes` (a multiple of 4 long) to `out`.
+fn read_le_f32(bytes: &[u8], out: &mut Vec<f32>) {
+    let n = bytes.len() / 4;
+    let start = out.len();
+    out.resize(start + n, 0.0);
+    #[cfg(target_endian = "little")]
+    // SAFETY: `out[start..]` has room for n f32 = 4n bytes, any bit pattern is
+    // a valid f32, and the regions do not overlap.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            bytes.as_ptr(),
+            out.as_mut_ptr().add(start) as *mut u8,
+            4 * n,
+        );
+    }
+    #[cfg(not(target_endian = "little"))]
+    for (x, c) in out[start..].iter_mut().zip(bytes.chunks_exact(4)) {
+        *x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     }
 }
 
