@@ -140,22 +140,37 @@ unsafe fn write_partial(dst: *mut f32, ld: usize, rows: usize, cols: usize, tile
     }
 }
 
-/// The 4×8 register block: `acc += A(0..4, 0..k) · B(0..k, 0..8)`.
+/// The 4×8 register block: `acc (+)= A(0..4, 0..k) · B(0..k, 0..8)`.
 ///
 /// - `ap`: one packed block of A, A(r, p) at `ap[p·4 + r]`.
 /// - `bp`: one packed panel of B, B(p, c) at `bp[p·8 + c]`.
 /// - `acc`: the tile as 8 vectors, row r in `acc[2r]` (columns 0..4) and
-///   `acc[2r + 1]` (columns 4..8).
+///   `acc[2r + 1]` (columns 4..8); the starting value unless `zero`.
+/// - `direct`: when not null, the result goes through `post` (linear, ReLU
+///   or LeakyReLU only) straight to C at `direct` (leading dimension `ldc`)
+///   instead of back to `acc`.
 ///
-/// A small function of its own: the accumulators are eight named locals
-/// indexed only by constants, and with nothing else in the function both V8
-/// and JavaScriptCore keep them in registers across the loop (inlined into
-/// the tile with its epilogue, JSC spilled every accumulator and ran the GEMM
-/// at a third of V8's speed). Both operands packed means every load in the
-/// loop is a pointer plus a constant, which engines fold into the address.
+/// A function of its own, with no call in it and the accumulators as eight
+/// named locals indexed only by constants: then V8 and JavaScriptCore both
+/// keep them in registers from the first load to the last store. Inlined into
+/// the GEMM, or sharing a function with an epilogue that calls tanh, JSC's
+/// register allocator (which does not split live ranges around calls) spilled
+/// every accumulator and ran the GEMM at a third of V8's speed. Both operands
+/// packed makes every load in the loop a pointer plus a constant.
 #[inline(never)]
-unsafe fn microkernel(k: usize, ap: *const f32, bp: *const f32, acc: &mut [v128; 8]) {
-    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = *acc;
+#[allow(clippy::too_many_arguments)]
+unsafe fn microkernel(
+    k: usize,
+    ap: *const f32,
+    bp: *const f32,
+    acc: &mut [v128; 8],
+    zero: bool,
+    direct: *mut f32,
+    ldc: usize,
+    post: Act,
+) {
+    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] =
+        if zero { [f32x4_splat(0.0); 8] } else { *acc };
     let mut aq = ap;
     let mut bq = bp;
     // The panel pointer is the loop counter: one register fewer than a count.
@@ -178,7 +193,34 @@ unsafe fn microkernel(k: usize, ap: *const f32, bp: *const f32, acc: &mut [v128;
         aq = aq.add(MR);
         bq = bq.add(NR);
     }
-    *acc = [c00, c01, c10, c11, c20, c21, c30, c31];
+    if direct.is_null() {
+        *acc = [c00, c01, c10, c11, c20, c21, c30, c31];
+        return;
+    }
+    // A whole tile with an activation that needs no call: straight to C.
+    let out = [c00, c01, c10, c11, c20, c21, c30, c31];
+    for r in 0..MR {
+        v128_store(
+            direct.add(r * ldc) as *mut v128,
+            activate_inline(post, out[2 * r]),
+        );
+        v128_store(
+            direct.add(r * ldc + 4) as *mut v128,
+            activate_inline(post, out[2 * r + 1]),
+        );
+    }
+}
+
+/// `activate` for the activations that are a few vector operations
+/// (linear, ReLU, LeakyReLU); the others are never passed here.
+#[inline(always)]
+fn activate_inline(post: Act, x: v128) -> v128 {
+    let zero = f32x4_splat(0.0);
+    match post {
+        Act::Relu => v128_bitselect(x, zero, f32x4_gt(x, zero)),
+        Act::Leaky(alpha) => v128_bitselect(x, f32x4_mul(f32x4_splat(alpha), x), f32x4_gt(x, zero)),
+        _ => x,
+    }
 }
 
 /// One tile: rows `0..rows` (≤ 4) and columns `0..cols` (≤ 8) of
@@ -198,17 +240,28 @@ unsafe fn tile(
     post: Act,
 ) {
     let full = rows == MR && cols == NR;
-    let mut acc = match start {
-        Start::Zero => [f32x4_splat(0.0); 8],
+    let simple = matches!(post, Act::Linear | Act::Relu | Act::Leaky(_));
+    // Whole tiles starting from zero with a simple activation (most tiles of
+    // a training step) never leave the microkernel's registers.
+    let direct = if full && simple {
+        c
+    } else {
+        core::ptr::null_mut()
+    };
+    let mut acc = [f32x4_splat(0.0); 8];
+    let zero = match start {
+        Start::Zero => true,
         Start::Load if full => {
-            let mut t = [f32x4_splat(0.0); 8];
-            for (r, pair) in t.chunks_exact_mut(2).enumerate() {
+            for (r, pair) in acc.chunks_exact_mut(2).enumerate() {
                 pair[0] = v128_load(c.add(r * ldc) as *const v128);
                 pair[1] = v128_load(c.add(r * ldc + 4) as *const v128);
             }
-            t
+            false
         }
-        Start::Load => read_partial(c, ldc, rows, cols),
+        Start::Load => {
+            acc = read_partial(c, ldc, rows, cols);
+            false
+        }
         Start::Bias(bias) => {
             let (b0, b1) = if cols == NR {
                 (
@@ -219,10 +272,14 @@ unsafe fn tile(
                 let t = read_partial(bias, 0, 1, cols);
                 (t[0], t[1])
             };
-            [b0, b1, b0, b1, b0, b1, b0, b1]
+            acc = [b0, b1, b0, b1, b0, b1, b0, b1];
+            false
         }
     };
-    microkernel(k, ap, bp, &mut acc);
+    microkernel(k, ap, bp, &mut acc, zero, direct, ldc, post);
+    if !direct.is_null() {
+        return;
+    }
     if post != Act::Linear {
         for v in acc.iter_mut() {
             *v = activate(post, *v);
