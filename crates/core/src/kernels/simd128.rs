@@ -140,92 +140,80 @@ unsafe fn write_partial(dst: *mut f32, ld: usize, rows: usize, cols: usize, tile
     }
 }
 
-/// The 4×8 register block: `acc (+)= A(0..4, 0..k) · B(0..k, 0..8)`.
+/// The k loop of the 4×8 register block, `acc += A(0..4, 0..k) · B(0..k, 0..8)`
+/// with the accumulators `$c` (row r in `c_r0`: columns 0..4, `c_r1`: 4..8):
+/// per p, 2 loads of B, 4 broadcasts of A (`v128.load32_splat`, a load, not
+/// a shuffle), 8 multiplies and 8 adds.
 ///
-/// - `ap`: one packed block of A, A(r, p) at `ap[p·4 + r]`.
-/// - `bp`: one packed panel of B, B(p, c) at `bp[p·8 + c]`.
-/// - `acc`: the tile as 8 vectors, row r in `acc[2r]` (columns 0..4) and
-///   `acc[2r + 1]` (columns 4..8); the starting value unless `zero`.
-/// - `direct`: when not null, the result goes through `post` (linear, ReLU
-///   or LeakyReLU only) straight to C at `direct` (leading dimension `ldc`)
-///   instead of back to `acc`.
+/// - `$ap`: one packed block of A, A(r, p) at `ap[p·4 + r]`.
+/// - `$bp`: one packed panel of B, B(p, c) at `bp[p·8 + c]`.
 ///
-/// A function of its own, with no call in it and the accumulators as eight
-/// named locals indexed only by constants: then V8 and JavaScriptCore both
-/// keep them in registers from the first load to the last store. Inlined into
-/// the GEMM, or sharing a function with an epilogue that calls tanh, JSC's
-/// register allocator (which does not split live ranges around calls) spilled
-/// every accumulator and ran the GEMM at a third of V8's speed. Both operands
-/// packed makes every load in the loop a pointer plus a constant.
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn microkernel(
-    k: usize,
-    ap: *const f32,
-    bp: *const f32,
-    acc: &mut [v128; 8],
-    zero: bool,
-    direct: *mut f32,
-    ldc: usize,
-    post: Act,
-) {
-    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] =
-        if zero { [f32x4_splat(0.0); 8] } else { *acc };
-    let mut aq = ap;
-    let mut bq = bp;
-    // The panel pointer is the loop counter: one register fewer than a count.
-    let b_end = bp.add(k * NR);
-    while bq != b_end {
-        let b0 = v128_load(bq as *const v128);
-        let b1 = v128_load(bq.add(4) as *const v128);
-        let x0 = v128_load32_splat(aq as *const u32);
-        c00 = f32x4_add(c00, f32x4_mul(x0, b0));
-        c01 = f32x4_add(c01, f32x4_mul(x0, b1));
-        let x1 = v128_load32_splat(aq.add(1) as *const u32);
-        c10 = f32x4_add(c10, f32x4_mul(x1, b0));
-        c11 = f32x4_add(c11, f32x4_mul(x1, b1));
-        let x2 = v128_load32_splat(aq.add(2) as *const u32);
-        c20 = f32x4_add(c20, f32x4_mul(x2, b0));
-        c21 = f32x4_add(c21, f32x4_mul(x2, b1));
-        let x3 = v128_load32_splat(aq.add(3) as *const u32);
-        c30 = f32x4_add(c30, f32x4_mul(x3, b0));
-        c31 = f32x4_add(c31, f32x4_mul(x3, b1));
-        aq = aq.add(MR);
-        bq = bq.add(NR);
-    }
-    if direct.is_null() {
-        *acc = [c00, c01, c10, c11, c20, c21, c30, c31];
-        return;
-    }
-    // A whole tile with an activation that needs no call: straight to C.
-    let out = [c00, c01, c10, c11, c20, c21, c30, c31];
-    for r in 0..MR {
-        v128_store(
-            direct.add(r * ldc) as *mut v128,
-            activate_inline(post, out[2 * r]),
-        );
-        v128_store(
-            direct.add(r * ldc + 4) as *mut v128,
-            activate_inline(post, out[2 * r + 1]),
-        );
-    }
+/// Both operands packed makes every load a pointer plus a constant.
+macro_rules! k_loop {
+    ($k:expr, $ap:expr, $bp:expr, [$c00:ident, $c01:ident, $c10:ident, $c11:ident, $c20:ident, $c21:ident, $c30:ident, $c31:ident]) => {{
+        let mut aq = $ap;
+        let mut bq = $bp;
+        // The panel pointer is the loop counter: one register fewer than a count.
+        let b_end = $bp.add($k * NR);
+        while bq != b_end {
+            let b0 = v128_load(bq as *const v128);
+            let b1 = v128_load(bq.add(4) as *const v128);
+            let x0 = v128_load32_splat(aq as *const u32);
+            $c00 = f32x4_add($c00, f32x4_mul(x0, b0));
+            $c01 = f32x4_add($c01, f32x4_mul(x0, b1));
+            let x1 = v128_load32_splat(aq.add(1) as *const u32);
+            $c10 = f32x4_add($c10, f32x4_mul(x1, b0));
+            $c11 = f32x4_add($c11, f32x4_mul(x1, b1));
+            let x2 = v128_load32_splat(aq.add(2) as *const u32);
+            $c20 = f32x4_add($c20, f32x4_mul(x2, b0));
+            $c21 = f32x4_add($c21, f32x4_mul(x2, b1));
+            let x3 = v128_load32_splat(aq.add(3) as *const u32);
+            $c30 = f32x4_add($c30, f32x4_mul(x3, b0));
+            $c31 = f32x4_add($c31, f32x4_mul(x3, b1));
+            aq = aq.add(MR);
+            bq = bq.add(NR);
+        }
+    }};
 }
 
-/// `activate` for the activations that are a few vector operations
-/// (linear, ReLU, LeakyReLU); the others are never passed here.
-#[inline(always)]
-fn activate_inline(post: Act, x: v128) -> v128 {
+// The two microkernels are small functions of their own, straight-line apart
+// from the loop, with no call in them and the accumulators as eight named
+// locals indexed only by constants: then V8 (TurboFan and Turboshaft) and
+// JavaScriptCore all keep the accumulators in registers. Inlined into the
+// GEMM, or sharing a function with an epilogue that calls tanh, JSC's
+// register allocator (which does not split live ranges around calls) spilled
+// every accumulator and ran the GEMM at a third of V8's speed; a branch on
+// where the accumulators start or end cost Turboshaft (Deno, Chromium) ~10%.
+
+/// `acc += A·B` over one tile, `acc` as 8 vectors (row r in `acc[2r]` and
+/// `acc[2r + 1]`), loaded first and stored back last.
+#[inline(never)]
+unsafe fn microkernel(k: usize, ap: *const f32, bp: *const f32, acc: &mut [v128; 8]) {
+    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = *acc;
+    k_loop!(k, ap, bp, [c00, c01, c10, c11, c20, c21, c30, c31]);
+    *acc = [c00, c01, c10, c11, c20, c21, c30, c31];
+}
+
+/// `C = A·B` for one whole tile at `c` (leading dimension `ldc`): from zero
+/// and straight to C, the case of every product of the backward pass.
+#[inline(never)]
+unsafe fn microkernel_to_c(k: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize) {
     let zero = f32x4_splat(0.0);
-    match post {
-        Act::Relu => v128_bitselect(x, zero, f32x4_gt(x, zero)),
-        Act::Leaky(alpha) => v128_bitselect(x, f32x4_mul(f32x4_splat(alpha), x), f32x4_gt(x, zero)),
-        _ => x,
-    }
+    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = [zero; 8];
+    k_loop!(k, ap, bp, [c00, c01, c10, c11, c20, c21, c30, c31]);
+    v128_store(c as *mut v128, c00);
+    v128_store(c.add(4) as *mut v128, c01);
+    v128_store(c.add(ldc) as *mut v128, c10);
+    v128_store(c.add(ldc + 4) as *mut v128, c11);
+    v128_store(c.add(2 * ldc) as *mut v128, c20);
+    v128_store(c.add(2 * ldc + 4) as *mut v128, c21);
+    v128_store(c.add(3 * ldc) as *mut v128, c30);
+    v128_store(c.add(3 * ldc + 4) as *mut v128, c31);
 }
 
 /// One tile: rows `0..rows` (≤ 4) and columns `0..cols` (≤ 8) of
-/// `C = start + A·B`, then `post`. `ap` and `bp` as in `microkernel`;
-/// C(r, c) is at `c[r·ldc + c]`.
+/// `C = start + A·B`, then `post`. `ap` and `bp` as in `k_loop`; C(r, c) is
+/// at `c[r·ldc + c]`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn tile(
@@ -240,28 +228,21 @@ unsafe fn tile(
     post: Act,
 ) {
     let full = rows == MR && cols == NR;
-    let simple = matches!(post, Act::Linear | Act::Relu | Act::Leaky(_));
-    // Whole tiles starting from zero with a simple activation (most tiles of
-    // a training step) never leave the microkernel's registers.
-    let direct = if full && simple {
-        c
-    } else {
-        core::ptr::null_mut()
-    };
-    let mut acc = [f32x4_splat(0.0); 8];
-    let zero = match start {
-        Start::Zero => true,
+    if full && post == Act::Linear && matches!(start, Start::Zero) {
+        microkernel_to_c(k, ap, bp, c, ldc);
+        return;
+    }
+    let mut acc = match start {
+        Start::Zero => [f32x4_splat(0.0); 8],
         Start::Load if full => {
-            for (r, pair) in acc.chunks_exact_mut(2).enumerate() {
+            let mut t = [f32x4_splat(0.0); 8];
+            for (r, pair) in t.chunks_exact_mut(2).enumerate() {
                 pair[0] = v128_load(c.add(r * ldc) as *const v128);
                 pair[1] = v128_load(c.add(r * ldc + 4) as *const v128);
             }
-            false
+            t
         }
-        Start::Load => {
-            acc = read_partial(c, ldc, rows, cols);
-            false
-        }
+        Start::Load => read_partial(c, ldc, rows, cols),
         Start::Bias(bias) => {
             let (b0, b1) = if cols == NR {
                 (
@@ -272,14 +253,10 @@ unsafe fn tile(
                 let t = read_partial(bias, 0, 1, cols);
                 (t[0], t[1])
             };
-            acc = [b0, b1, b0, b1, b0, b1, b0, b1];
-            false
+            [b0, b1, b0, b1, b0, b1, b0, b1]
         }
     };
-    microkernel(k, ap, bp, &mut acc, zero, direct, ldc, post);
-    if !direct.is_null() {
-        return;
-    }
+    microkernel(k, ap, bp, &mut acc);
     if post != Act::Linear {
         for v in acc.iter_mut() {
             *v = activate(post, *v);
