@@ -56,6 +56,12 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
    * samples) and may return a promise (work on workers).
    */
   async function makeSubject({ kind, variant, backend, batch, seed = 1, workers, microBatch }) {
+    if (kind === 'peak') {
+      // The simd128 ceiling loop; a unit is a GFLOP, so units/s is GFLOP/s.
+      const raw = (await wasmgan.instantiate({ variant: 'simd' })).call((x) => x)
+      const iters = 1_000_000
+      return { run: () => raw.kernel_peak(iters), per: (iters * 12 * 4 * 2) / 1e9, dispose: () => {} }
+    }
     const d = await trainingData()
     if (kind === 'wasmgan-parallel') {
       const rt = await wasmgan.instantiate({ variant })
