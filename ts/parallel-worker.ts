@@ -19,6 +19,7 @@ import { instantiate } from './load.js'
 import type { Runtime } from './runtime.js'
 import { uploadData, type TrainingData } from './upload.js'
 import type { ParallelReply, ParallelRequest } from './parallel-protocol.js'
+import type { StepMetrics } from './gan.js'
 
 /** `self` in a Web Worker, `parentPort` under worker_threads. */
 export interface WorkerPort {
@@ -50,17 +51,26 @@ export function start(port: WorkerPort): void {
         return { reply: {}, transfer: [] }
       case 'run': {
         const { rt: r, handle } = ganInternals(model())
+        const shared = req.shared
         if (req.apply) {
-          const { bytes, batch, micro, phase } = req.apply
-          const ptr = r.call((x) => x.gan_dp_input(handle, bytes.length))
+          const { bytes, lengths, batch, micro, phase } = req.apply
+          const total = bytes ? bytes.length : lengths!.reduce((a, b) => a + b, 0)
+          const ptr = r.call((x) => x.gan_dp_input(handle, total))
           if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
-          r.writeBytes(ptr, bytes)
+          if (bytes) r.writeBytes(ptr, bytes)
+          else {
+            let at = ptr
+            lengths!.forEach((len, w) => {
+              r.writeBytes(at, new Uint8Array(shared!.read[w], 0, len))
+              at += len
+            })
+          }
           r.check(
-            r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, bytes.length)),
+            r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total)),
             'applying the combined gradients',
           )
         }
-        let partial: Uint8Array | undefined
+        const reply: { partial?: Uint8Array; partialLength?: number; metrics?: StepMetrics } = {}
         if (req.partial) {
           const { dataId, batch, micro, phase, lo, hi } = req.partial
           const data = datasets.get(dataId)
@@ -70,9 +80,19 @@ export function start(port: WorkerPort): void {
             r.call((x) => x.gan_dp_partial(handle, d.handle, batch, micro, phase, lo, hi)),
             'computing partial sums',
           )
-          partial = r.resultBytes()
+          const out = shared?.write
+          const written = r.call((x) => {
+            const len = x.wg_result_len()
+            if (!out || len > out.byteLength) return -1
+            // Straight from the module's memory into the shared buffer: no allocation per step.
+            new Uint8Array(out, 0, len).set(new Uint8Array(x.memory.buffer, x.wg_result_ptr(), len))
+            return len
+          })
+          if (written >= 0) reply.partialLength = written
+          else reply.partial = r.resultBytes()
         }
-        return { reply: { partial, metrics: model().metrics }, transfer: partial ? [partial.buffer] : [] }
+        reply.metrics = model().metrics
+        return { reply, transfer: reply.partial ? [reply.partial.buffer] : [] }
       }
       case 'save': {
         const bytes = model().save(req.meta)

@@ -146,6 +146,13 @@ class WorkerHandle {
   }
 }
 
+/** Whether buffers can be shared with workers (browsers need cross-origin isolation for it). */
+function sharedMemoryWorks(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated
+  return isolated !== false
+}
+
 /** Joins byte arrays into one. */
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0))
@@ -180,6 +187,13 @@ export class ParallelGan {
   #datasets = new WeakMap<Float32Array, number>()
   #nextDataId = 1
   #metrics: StepMetrics | undefined
+  /**
+   * One exchange buffer per worker when SharedArrayBuffer is available (Node,
+   * Bun, Deno, cross-origin-isolated pages); else the sums travel by
+   * postMessage, copied on the main thread.
+   */
+  #shared: [SharedArrayBuffer[], SharedArrayBuffer[]] | undefined
+  #parity = 0
   #disposed = false
   #busy = false
 
@@ -188,6 +202,8 @@ export class ParallelGan {
     this.#handles = handles
     this.workers = handles.length
     this.microBatch = microBatch
+    const none = () => handles.map(() => new SharedArrayBuffer(0))
+    this.#shared = sharedMemoryWorks() ? [none(), none()] : undefined
   }
 
   /** Starts `workers` workers, each creating the model from `config` (same seed: same weights). */
@@ -298,26 +314,51 @@ export class ParallelGan {
     try {
       const dataId = await this.#upload(data)
       const ranges = this.#handles.map((_, w) => [Math.floor((count * w) / this.workers), Math.floor((count * (w + 1)) / this.workers)])
-      let apply: { phase: Phase; parts: Uint8Array[] } | undefined
+      let apply: { phase: Phase; parts: Uint8Array[] } | { phase: Phase; lengths: number[] } | undefined
       // One exchange: each worker applies the previous phase's sums (if any)
       // and computes its sums for `phase` (if any).
       const exchange = async (phase: Phase | undefined) => {
+        // Two sets of shared buffers alternate: this exchange writes one and reads the other.
+        const write = this.#shared?.[this.#parity]
+        const read = this.#shared?.[1 - this.#parity]
+        this.#parity = 1 - this.#parity
         const replies = await Promise.all(
           this.#handles.map((h, w) => {
             const transfer: Transferable[] = []
             let applyMsg
-            if (apply) {
+            if (apply && 'lengths' in apply) {
+              applyMsg = { phase: apply.phase, batch, micro, lengths: apply.lengths }
+            } else if (apply) {
               // Every worker gets its own copy of all sums, transferred.
               const bytes = concat(apply.parts)
               transfer.push(bytes.buffer)
               applyMsg = { phase: apply.phase, batch, micro, bytes }
             }
             const partial = phase === undefined ? undefined : { phase, dataId, batch, micro, lo: ranges[w][0], hi: ranges[w][1] }
-            return h.request({ op: 'run', apply: applyMsg, partial }, transfer)
+            return h.request(
+              { op: 'run', apply: applyMsg, partial, shared: write && read ? { read, write: write[w] } : undefined },
+              transfer,
+            )
           }),
         )
         this.#metrics = replies[0].metrics
-        apply = phase === undefined ? undefined : { phase, parts: replies.map((r) => r.partial!) }
+        if (phase === undefined) {
+          apply = undefined
+        } else if (write) {
+          // A buffer that was too small grows, and takes the sums that did not fit.
+          const lengths = replies.map((r, w) => {
+            if (r.partial) {
+              const grown = new SharedArrayBuffer(Math.ceil(r.partial.length * 1.25))
+              new Uint8Array(grown).set(r.partial)
+              write[w] = grown
+              return r.partial.length
+            }
+            return r.partialLength!
+          })
+          apply = { phase, lengths }
+        } else {
+          apply = { phase, parts: replies.map((r) => r.partial!) }
+        }
       }
       for (let s = 0; s < steps; s++) {
         for (let k = 0; k < this.config.dSteps; k++) await exchange(0)
