@@ -61,6 +61,21 @@ describe('ParallelGan', () => {
     expect(await sha256(same.save())).toBe(await sha256(whole.save()))
   })
 
+  it('gives the same weights when the sums travel by postMessage (no shared memory, as in a page without cross-origin isolation)', async () => {
+    const g = globalThis as { crossOriginIsolated?: boolean }
+    const before = g.crossOriginIsolated
+    g.crossOriginIsolated = false
+    let copied: ParallelGan
+    try {
+      copied = await parallel(2, 8)
+    } finally {
+      g.crossOriginIsolated = before
+    }
+    const sharedMem = await parallel(2, 8)
+    await Promise.all([copied.train(data, 6, { batchSize: 32 }), sharedMem.train(data, 6, { batchSize: 32 })])
+    expect(await sha256(await copied.save())).toBe(await sha256(await sharedMem.save()))
+  })
+
   it('resumes from a checkpoint exactly as one thread does, with uneven shares of micro-batches', async () => {
     const start = new Gan(config)
     start.train(data, 3, { batchSize: 24 })
