@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -173,6 +174,44 @@ export function nodeOps(wasmgan, dataDir) {
         peak: { simd: peak.simd, scalar: peak.scalar, flopPerCall: peakFlop },
         products: products.map(({ run, ...p }) => p),
       }
+    },
+
+    /**
+     * How much arithmetic two threads get compared with one: the ceiling loop
+     * alone on one thread, then on `threads` threads at once (each its own
+     * module instance), alternating `rounds` times. On a machine whose cores
+     * are SMT siblings of one physical core the total stays near one thread's.
+     */
+    async peakThreads({ threads = 2, rounds = 3, ms = 600 }) {
+      const rt = await wasmgan.instantiate({ variant: 'simd' })
+      const module = rt.module
+      const code = `
+        const { parentPort, workerData } = require('node:worker_threads')
+        const x = new WebAssembly.Instance(workerData.module, {}).exports
+        for (let i = 0; i < 5; i++) x.kernel_peak(200000)
+        parentPort.on('message', (ms) => {
+          const t0 = performance.now(); let n = 0
+          while (performance.now() - t0 < ms) { x.kernel_peak(1000000); n++ }
+          parentPort.postMessage((96e6 * n) / (performance.now() - t0) / 1e6)
+        })`
+      const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { module } }))
+      const ask = (w, ms) =>
+        new Promise((resolve) => {
+          w.once('message', resolve)
+          w.postMessage(ms)
+        })
+      const one = []
+      const all = []
+      try {
+        await Promise.all(workers.map((w) => ask(w, 50)))
+        for (let r = 0; r < rounds; r++) {
+          one.push(await ask(workers[0], ms))
+          all.push(await Promise.all(workers.map((w) => ask(w, ms))))
+        }
+      } finally {
+        await Promise.all(workers.map((w) => w.terminate()))
+      }
+      return { threads, one, all }
     },
 
     /** Module memory after `steps[0]` and after `steps[1]` training steps (one model, one module). */

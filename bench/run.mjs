@@ -46,7 +46,7 @@ const QUICK = flag('quick')
 const ROUNDS = Number(value('rounds', QUICK ? 3 : 5))
 const WINDOW_MS = QUICK ? 300 : 500
 const SECTIONS = new Set((value('only', 'kernels,steps,workers,inference,memory') || '').split(','))
-const MICRO = 64 // rows per micro-batch for data-parallel training (4 micro-batches at batch 256)
+const MICRO = 128 // rows per micro-batch for data-parallel training: 2 micro-batches at batch 256, one per worker
 const JSON_OUT = value('json', join(ROOT, 'bench', 'results', 'latest.json'))
 const MEMORY_STEPS = QUICK ? [100, 2000] : [100, 10000]
 
@@ -400,6 +400,15 @@ async function workersSection(runners, results) {
       ]
     }),
   )
+  // What two threads can get on this machine at all: the ceiling loop, which
+  // needs no memory, on one thread and on two at once.
+  const pt = await node.call({ op: 'peakThreads', threads: 2, rounds: QUICK ? 2 : 3 })
+  const oneAlone = summary(pt.one)
+  const together = summary(pt.all.map((xs) => xs.reduce((a, b) => a + b, 0)))
+  log(
+    `ceiling loop on 1 thread: ${fmt(oneAlone.median)} GFLOP/s; on 2 threads at once: ${fmt(together.median)} in total ` +
+      `(${fmt(together.median / oneAlone.median, 2)}× one thread)`,
+  )
   const identity = {}
   for (const [name, runner] of [
     ['node', node],
@@ -417,6 +426,7 @@ async function workersSection(runners, results) {
     microBatch: MICRO,
     subjects: measured.map(({ runner, setupResult, key, windows, ...s }) => ({ ...s, runner })),
     identity,
+    peakThreads: { ...pt, oneThread: oneAlone, twoThreadsTotal: together, ratio: together.median / oneAlone.median },
   }
 }
 
@@ -500,7 +510,8 @@ function targets(results) {
           w(2) / w(1),
           '≥ 1.6×',
           w(2) / w(1) >= 1.6 && id?.identical,
-          `${fmt(w(2))} vs ${fmt(w(1))} steps/s; ${id?.identical ? 'bit-identical' : 'NOT identical'}`,
+          `${fmt(w(2))} vs ${fmt(w(1))} steps/s; ${id?.identical ? 'bit-identical' : 'NOT identical'}; ` +
+            `2 threads of the ceiling loop give ${fmt(results.workers.peakThreads.ratio, 2)}× one`,
         )
       }
     }
