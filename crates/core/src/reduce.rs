@@ -139,11 +139,7 @@ impl Partials {
                 self.sums.push(f64::from_le_bytes(b));
                 at += 8;
             }
-            self.grads.reserve(blocks * params);
-            for c in bytes[at..at + 4 * blocks * params].chunks_exact(4) {
-                self.grads
-                    .push(f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-            }
+            read_le_f32(&bytes[at..at + 4 * blocks * params], &mut self.grads);
             bytes = &bytes[size..];
         }
         Ok(())
