@@ -13,7 +13,15 @@
  */
 
 export { init, instantiate, simdSupported, type InitOptions, type WasmInfo, type WasmSource } from './load.js'
-export { Gan, type FitOptions, type FitProgress, type ModelOptions, type SampleOptions, type StepMetrics, type TrainOptions } from './gan.js'
+export {
+  Gan,
+  type FitOptions,
+  type FitProgress,
+  type ModelOptions,
+  type SampleOptions,
+  type StepMetrics,
+  type TrainOptions,
+} from './gan.js'
 export { WorkerGan, type WorkerDataset, type WorkerGanOptions } from './worker-gan.js'
 export { ParallelGan, type ParallelOptions, type ParallelTrainOptions } from './parallel.js'
 export { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type GanConfig, type OptimizerConfig, type ResolvedGanConfig } from './config.js'

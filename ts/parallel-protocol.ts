@@ -4,7 +4,7 @@
  */
 
 import type { ErrorCode } from './errors.js'
-import type { GanConfig } from './config.js'
+import type { GanConfig, ResolvedGanConfig } from './config.js'
 import type { StepMetrics } from './gan.js'
 
 /** 0: the discriminator's half of a step; 1: the generator's. */
@@ -51,5 +51,7 @@ export type ParallelReply =
       partialLength?: number
       metrics?: StepMetrics
       bytes?: Uint8Array
+      /** The model's config, after `init`. */
+      config?: ResolvedGanConfig
     }
   | { id: number; ok: false; error: { code: ErrorCode; message: string } }

@@ -44,7 +44,7 @@ export function start(port: WorkerPort): void {
       case 'init': {
         rt = await instantiate({ source: req.module })
         gan = req.checkpoint ? Gan.load(req.checkpoint, { runtime: rt }) : new Gan(req.config ?? {}, { runtime: rt })
-        return { reply: {}, transfer: [] }
+        return { reply: { config: gan.config }, transfer: [] }
       }
       case 'data':
         datasets.set(req.dataId, { images: req.images, count: req.count, dim: req.dim })

@@ -19,7 +19,8 @@ import { resolveConfig, type GanConfig, type ResolvedGanConfig } from './config.
 import { WasmganError, describe } from './errors.js'
 import type { StepMetrics } from './gan.js'
 import { PARALLEL_WORKER_SOURCE } from './generated/parallel-worker-source.js'
-import { runtime as sharedRuntime } from './load.js'
+import { initModule, wasmModule } from './load.js'
+import { nodeBuiltin } from './node-builtins.js'
 import type { ParallelReply, ParallelRequest, ParallelRequestBody, Phase } from './parallel-protocol.js'
 import type { Runtime } from './runtime.js'
 import type { TrainingData } from './upload.js'
@@ -35,7 +36,7 @@ export interface ParallelOptions {
    * The weights depend on it, not on `workers`.
    */
   microBatch?: number
-  /** The module whose build the workers run (default: the one `init()` loaded). */
+  /** The module whose build the workers run (default: the one `init()` loaded, else the embedded build it would choose). */
   runtime?: Runtime
 }
 
@@ -56,37 +57,46 @@ interface Channel {
   hold(on: boolean): void
 }
 
-const isNode = () =>
-  typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined'
-
-/** Node's worker_threads, without a literal import bundlers would try to resolve. */
-async function workerThreads(): Promise<typeof import('node:worker_threads')> {
-  const proc = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined
-  const mod = proc?.getBuiltinModule?.('node:worker_threads')
-  if (mod) return mod as typeof import('node:worker_threads')
-  const specifier = ['node', 'worker_threads'].join(':')
-  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as typeof import('node:worker_threads')
-}
-
+/** Starts a worker: a Web Worker where the platform has one (browsers, Bun), else worker_threads (Node, Deno). */
 async function spawn(onMessage: (reply: ParallelReply) => void, onError: (e: Error) => void): Promise<Channel> {
-  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker
-  if (typeof WebWorker === 'function' && !isNode()) {
-    // Browsers, Deno and Bun: a module worker from the embedded source.
+  const g = globalThis as { Worker?: typeof Worker; Deno?: unknown }
+  const WebWorker = g.Worker
+  // As in WorkerGan: Deno's Web Workers cannot be unref'd, its worker_threads can.
+  if (typeof WebWorker === 'function' && g.Deno === undefined) {
     const url = URL.createObjectURL(new Blob([`${PARALLEL_WORKER_SOURCE}\n__wasmganParallel.start(self)`], { type: 'text/javascript' }))
-    const w = new WebWorker(url, { type: 'module' })
-    w.onmessage = (e: MessageEvent) => onMessage(e.data as ParallelReply)
-    w.onerror = (e: ErrorEvent) => onError(new Error(e.message))
+    let w: Worker
+    try {
+      w = new WebWorker(url, { type: 'module', name: 'wasmgan-parallel' })
+    } catch (e) {
+      URL.revokeObjectURL(url)
+      throw new WasmganError('E_LOAD', `could not start a data-parallel worker: ${String(e)}`, { cause: e })
+    }
+    w.addEventListener('message', (e: MessageEvent) => onMessage(e.data as ParallelReply))
+    w.addEventListener('error', (e: ErrorEvent) => {
+      e.preventDefault?.()
+      onError(new Error(e.message || 'the worker reported an error'))
+    })
+    const r = w as Worker & { ref?: () => void; unref?: () => void }
+    r.unref?.()
     return {
       post: (req, transfer = []) => w.postMessage(req, transfer),
       terminate: () => {
         w.terminate()
         URL.revokeObjectURL(url)
       },
-      hold: () => {},
+      hold: (on) => (on ? r.ref?.() : r.unref?.()),
     }
   }
-  const { Worker: NodeWorker } = await workerThreads()
-  const w = new NodeWorker(`${PARALLEL_WORKER_SOURCE}\n__wasmganParallel.start(require('node:worker_threads').parentPort)`, { eval: true })
+  let threads: Awaited<ReturnType<typeof nodeBuiltin<'worker_threads'>>>
+  try {
+    threads = await nodeBuiltin('worker_threads')
+  } catch (e) {
+    throw new WasmganError('E_LOAD', `this runtime has neither Web Workers nor worker_threads: ${describe(e)}`, { cause: e })
+  }
+  const w = new threads.Worker(`${PARALLEL_WORKER_SOURCE}\n__wasmganParallel.start(require('node:worker_threads').parentPort)`, {
+    eval: true,
+    name: 'wasmgan-parallel',
+  })
   w.on('message', (m: unknown) => onMessage(m as ParallelReply))
   w.on('error', (e: Error) => onError(e))
   w.unref()
@@ -208,37 +218,31 @@ export class ParallelGan {
 
   /** Starts `workers` workers, each creating the model from `config` (same seed: same weights). */
   static async create(config: GanConfig = {}, options: ParallelOptions = {}): Promise<ParallelGan> {
-    const resolved = resolveConfig(config)
-    return ParallelGan.#start(resolved, options, { config })
+    resolveConfig(config) // invalid configs fail here, before any worker starts
+    return ParallelGan.#start(options, { config })
   }
 
   /** Starts workers that each load the checkpoint `bytes` (from `Gan.save` or {@link ParallelGan.save}). */
   static async load(bytes: Uint8Array, options: ParallelOptions = {}): Promise<ParallelGan> {
     if (!(bytes instanceof Uint8Array)) invalid('checkpoint', 'a Uint8Array', bytes)
-    // Read the config here (and fail early on a bad file) with a throwaway model.
-    const { Gan } = await import('./gan.js')
-    const probe = Gan.load(bytes, { runtime: options.runtime })
-    const resolved = probe.config
-    probe.dispose()
-    return ParallelGan.#start(resolved, options, { checkpoint: bytes })
+    return ParallelGan.#start(options, { checkpoint: bytes })
   }
 
-  static async #start(
-    config: ResolvedGanConfig,
-    options: ParallelOptions,
-    init: { config?: GanConfig; checkpoint?: Uint8Array },
-  ): Promise<ParallelGan> {
+  static async #start(options: ParallelOptions, init: { config?: GanConfig; checkpoint?: Uint8Array }): Promise<ParallelGan> {
     const o = object<ParallelOptions>('parallel options', options)
     knownKeys('parallel options', o, ['workers', 'microBatch', 'runtime'])
     const workers = integer('workers', o.workers ?? 2, 1, MAX_WORKERS)
     const microBatch = integer('microBatch', o.microBatch ?? 32, 1, MAX_BATCH)
-    const rt = o.runtime ?? sharedRuntime()
-    const module = rt.module
-    if (!module) throw new WasmganError('E_INTERNAL', 'this runtime has no compiled module to start workers with')
+    const module = o.runtime ? o.runtime.module : await (initModule() ?? wasmModule())
+    if (!module) throw new WasmganError('E_INVALID_ARGUMENT', 'this runtime has no compiled module to start workers with')
     const handles: WorkerHandle[] = []
+    let config: ResolvedGanConfig
     try {
       for (let i = 0; i < workers; i++) handles.push(await WorkerHandle.start())
-      await Promise.all(handles.map((h) => h.request({ op: 'init', module, config: init.config, checkpoint: init.checkpoint })))
+      const replies = await Promise.all(
+        handles.map((h) => h.request({ op: 'init', module, config: init.config, checkpoint: init.checkpoint })),
+      )
+      config = replies[0].config!
     } catch (e) {
       for (const h of handles) h.terminate()
       throw e
