@@ -37,7 +37,7 @@ const STAGES = [
   },
   { name: 'tsc', cmd: [bin('tsc'), '--noEmit', '-p', 'tsconfig.json'] },
   // test/ may not exist yet in a fresh clone (git keeps no empty folders).
-  { name: 'prettier', cmd: [bin('prettier'), '--check', '--no-error-on-unmatched-pattern', 'ts', 'test', 'scripts', 'web'] },
+  { name: 'prettier', cmd: [bin('prettier'), '--check', '--no-error-on-unmatched-pattern', 'ts', 'test', 'scripts', 'web', 'bench'] },
   { name: 'tsup', cmd: [bin('tsup')] },
   { name: 'vitest', cmd: [bin('vitest'), 'run'] },
   // Bun, Deno and Chromium (test/runtimes.test.ts): after the unit suites, alone, so the page's

@@ -6,7 +6,11 @@
  */
 // @ts-expect-error: a plain .mjs script without type declarations
 import { buildWorker } from '../scripts/build-worker.mjs'
+// @ts-expect-error: a plain .mjs script without type declarations
+import { buildParallelWorker } from '../scripts/build-parallel-worker.mjs'
 
 export default async function setup(): Promise<void> {
   await buildWorker({ quiet: true })
+  // The data-parallel worker (ts/generated/parallel-worker-source.ts), likewise.
+  await buildParallelWorker({ quiet: true })
 }

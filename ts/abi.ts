@@ -245,6 +245,24 @@ export interface WasmganExports {
   gan_free(gan: Handle): StatusCode
   /** Runs `steps` training steps on batches of `batch` rows drawn from `data`. */
   gan_train(gan: Handle, data: Handle, batch: number, steps: number): StatusCode
+  /**
+   * `gan_train` in the data-parallel order: each batch in micro-batches of
+   * `micro` rows (dividing `batch`) whose gradients are summed in a fixed
+   * tree order, giving the weights that any number of workers sharing the
+   * micro-batches give.
+   */
+  gan_train_micro(gan: Handle, data: Handle, batch: number, micro: number, steps: number): StatusCode
+  /**
+   * Data-parallel phase for micro-batches `lo..hi` of the step: `phase` 0 draws
+   * the step's batch and sums D's gradients, 1 sums G's (after the phase-0
+   * apply). The partial sums are left in the result buffer (wire form in
+   * crates/core/src/reduce.rs).
+   */
+  gan_dp_partial(gan: Handle, data: Handle, batch: number, micro: number, phase: number, lo: number, hi: number): StatusCode
+  /** A buffer of at least `bytes` bytes for `gan_dp_apply`'s input, owned by the model; 0 on failure. */
+  gan_dp_input(gan: Handle, bytes: number): Ptr
+  /** The optimizer step of `phase` from every worker's partial sums, concatenated in the first `bytes` bytes of `gan_dp_input`. */
+  gan_dp_apply(gan: Handle, batch: number, micro: number, phase: number, bytes: number): StatusCode
   /** The metrics block (f64 × {@link METRICS_LEN}) after the last step. */
   gan_metrics_ptr(gan: Handle): Ptr
   /**
@@ -344,6 +362,9 @@ export const EXPORT_NAMES: readonly string[] = [
   'data_new',
   'gan_class_names',
   'gan_config',
+  'gan_dp_apply',
+  'gan_dp_input',
+  'gan_dp_partial',
   'gan_free',
   'gan_load',
   'gan_meta',
@@ -353,6 +374,7 @@ export const EXPORT_NAMES: readonly string[] = [
   'gan_save',
   'gan_set_class_names',
   'gan_train',
+  'gan_train_micro',
   'kernel_activation_backward',
   'kernel_adam',
   'kernel_bce_logits',

@@ -56,6 +56,8 @@ export interface FitOptions {
   steps?: number
   /** Rows per batch (default 64). */
   batchSize?: number
+  /** Micro-batch size, as in {@link TrainOptions.microBatch}. */
+  microBatch?: number
   /** Stops training at the next step boundary; the generator then returns normally. */
   signal?: AbortSignal
   /** Steps between progress reports (default: about every 100 ms). */
@@ -65,6 +67,20 @@ export interface FitOptions {
    * outright for 200 steps or sample diversity falls below a quarter of the data's.
    */
   diagnostics?: boolean
+}
+
+/** Options of {@link Gan.train}. */
+export interface TrainOptions {
+  /** Rows per batch (default 64). */
+  batchSize?: number
+  /**
+   * Sum each batch's gradients over micro-batches of this many rows (a divisor
+   * of `batchSize`) in the fixed tree order that data-parallel training uses,
+   * so the weights equal those of a {@link ParallelGan} with the same
+   * `microBatch` on any number of workers. Default: the whole batch (plain
+   * training; a micro-batch of the whole batch gives the same weights).
+   */
+  microBatch?: number
 }
 
 /** Options of {@link Gan.sample}. */
@@ -89,6 +105,13 @@ export interface ModelOptions {
 
 /** Lets `load` hand an existing module-side model to the constructor. */
 const ADOPT = Symbol('adopt')
+/** Key of the method that exposes a model's runtime and handle to `parallel-worker.ts`. */
+const INTERNALS = Symbol('internals')
+
+/** A model's runtime and module-side handle (package-internal: not exported from the entry). */
+export function ganInternals(gan: Gan): { rt: Runtime; handle: Handle } {
+  return gan[INTERNALS]()
+}
 interface Adopted {
   rt: Runtime
   handle: Handle
@@ -211,9 +234,13 @@ export class Gan {
    * Runs `steps` training steps (default 1) in one call into the module and
    * returns the metrics of the last one.
    */
-  train(data: TrainingData, steps = 1, options: { batchSize?: number } = {}): StepMetrics {
+  train(data: TrainingData, steps = 1, options: TrainOptions = {}): StepMetrics {
     const h = this.#live()
-    const batch = integer('batchSize', options.batchSize ?? 64, 1, MAX_BATCH)
+    const o = object<TrainOptions>('train options', options)
+    knownKeys('train options', o, ['batchSize', 'microBatch'])
+    const batch = integer('batchSize', o.batchSize ?? 64, 1, MAX_BATCH)
+    const micro = o.microBatch === undefined ? batch : integer('microBatch', o.microBatch, 1, batch)
+    if (batch % micro !== 0) invalid('microBatch', `a divisor of batchSize (${batch})`, micro)
     integer('steps', steps, 0, 0xffffffff)
     if (this.config.classes > 0) checkTrainingLabels(data, this.config.classes, 'a conditional GAN')
     const d = uploadData(this.#rt, data)
@@ -225,10 +252,17 @@ export class Gan {
     }
     if (batch > d.count) invalid('batchSize', `at most the number of rows (${d.count})`, batch)
     this.#rt.check(
-      this.#rt.call((x) => x.gan_train(h, d.handle, batch, steps)),
+      this.#rt.call((x) =>
+        micro === batch ? x.gan_train(h, d.handle, batch, steps) : x.gan_train_micro(h, d.handle, batch, micro, steps),
+      ),
       'training',
     )
     return this.metrics
+  }
+
+  /** The runtime and module-side handle, for the data-parallel worker (not public API). */
+  [INTERNALS](): { rt: Runtime; handle: Handle } {
+    return { rt: this.#rt, handle: this.#live() }
   }
 
   /**
@@ -238,7 +272,7 @@ export class Gan {
    */
   async *fit(data: TrainingData, options: FitOptions = {}): AsyncGenerator<FitProgress, void, undefined> {
     const o = object<FitOptions>('fit options', options)
-    knownKeys('fit options', o, ['epochs', 'steps', 'batchSize', 'signal', 'reportEvery', 'diagnostics'])
+    knownKeys('fit options', o, ['epochs', 'steps', 'batchSize', 'microBatch', 'signal', 'reportEvery', 'diagnostics'])
     const batch = integer('batchSize', o.batchSize ?? 64, 1, MAX_BATCH)
     if (o.signal !== undefined && !(typeof o.signal === 'object' && o.signal !== null && 'aborted' in o.signal)) {
       invalid('signal', 'an AbortSignal', o.signal)
@@ -266,7 +300,7 @@ export class Gan {
       const n = Math.min(chunk, total - done)
       const t0 = performance.now()
       const startStep = this.step
-      const m = this.train(data, n, { batchSize: batch })
+      const m = this.train(data, n, { batchSize: batch, microBatch: o.microBatch })
       const dt = performance.now() - t0
       // Created after the first chunk, whose train() call has validated `data`.
       if (o.diagnostics !== false && !monitor) {

@@ -13,7 +13,15 @@
  */
 
 export { init, instantiate, simdSupported, type InitOptions, type WasmInfo, type WasmSource } from './load.js'
-export { Gan, type FitOptions, type FitProgress, type ModelOptions, type SampleOptions, type StepMetrics } from './gan.js'
+export {
+  Gan,
+  type FitOptions,
+  type FitProgress,
+  type ModelOptions,
+  type SampleOptions,
+  type StepMetrics,
+  type TrainOptions,
+} from './gan.js'
 export { WorkerGan, type WorkerDataset, type WorkerGanOptions } from './worker-gan.js'
 export {
   DEFAULT_CONFIG,
@@ -56,6 +64,7 @@ export {
 } from './pairs.js'
 export { checkpointKind, type CheckpointKind } from './model.js'
 export type { LoopOptions, LoopProgress } from './fit.js'
+export { ParallelGan, type ParallelOptions, type ParallelTrainOptions } from './parallel.js'
 export type { TrainingData } from './upload.js'
 export type { TrainingWarning } from './diagnostics.js'
 export { evaluate, scoreImages, coverageOf, type Coverage, type EvaluateOptions, type QualityScore } from './evaluate.js'

@@ -109,7 +109,7 @@ export async function instantiate(options: InitOptions = {}): Promise<Runtime> {
   if (version !== ABI_VERSION) {
     throw new WasmganError('E_LOAD', `the wasm module has ABI version ${version}, this package needs ${ABI_VERSION}`)
   }
-  return new Runtime(exports)
+  return new Runtime(exports, module)
 }
 
 /**

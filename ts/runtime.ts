@@ -32,8 +32,12 @@ export class Runtime {
   /** Uploaded datasets, keyed by the Float32Array they were copied from. */
   readonly datasets = new WeakMap<Float32Array, DataHandle>()
 
-  constructor(exports: WasmganExports) {
+  /** The compiled module this instance came from (workers instantiate it again). */
+  readonly module: WebAssembly.Module | undefined
+
+  constructor(exports: WasmganExports, module?: WebAssembly.Module) {
     this.#x = exports
+    this.module = module
     this.simd = exports.wg_simd() === 1
   }
 
@@ -131,6 +135,11 @@ export class Runtime {
   /** Writes `src` at `ptr` (a region the module handed out). */
   writeF32(ptr: Ptr, src: Float32Array, offset = 0): void {
     this.call((x) => new Float32Array(x.memory.buffer, ptr + offset * 4, src.length).set(src))
+  }
+
+  /** Writes bytes at `ptr` (a region the module handed out). */
+  writeBytes(ptr: Ptr, src: Uint8Array): void {
+    this.call((x) => new Uint8Array(x.memory.buffer, ptr, src.length).set(src))
   }
 
   /** Writes `src` as u32 at `ptr`. */

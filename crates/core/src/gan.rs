@@ -14,6 +14,9 @@ use crate::mlp::{Mlp, Workspace};
 use crate::optim::Optimizer;
 use crate::rng::{stream, Rng};
 
+mod parallel;
+pub use parallel::{DpState, MicroBatches, SUMS};
+
 /// Values reported after each step (`Metric` in `ts/abi.ts`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Metrics {

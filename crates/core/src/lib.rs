@@ -12,6 +12,8 @@
 //! - `classifier`: an MLP classifier trained with the same kernels, used to
 //!   score conditional samples.
 //! - `checkpoint`: the versioned binary checkpoint format.
+//! - `reduce`: fixed-order sums over micro-batches (data-parallel training,
+//!   whose step is in `gan/parallel.rs`).
 
 pub mod checkpoint;
 pub mod classifier;
@@ -25,6 +27,7 @@ pub mod loss;
 pub mod mlp;
 pub mod optim;
 pub mod record;
+pub mod reduce;
 pub mod rng;
 pub mod tasks;
 pub mod translate;
@@ -32,4 +35,4 @@ pub mod translate;
 pub use config::GanConfig;
 pub use dataset::Dataset;
 pub use error::{Code, Error, Result};
-pub use gan::Gan;
+pub use gan::{DpState, Gan, MicroBatches};

@@ -127,7 +127,12 @@ pub fn mean_probability(logits: &[f32]) -> f64 {
     if logits.is_empty() {
         return 0.0;
     }
-    logits.iter().map(|&l| sigmoid(l) as f64).sum::<f64>() / logits.len() as f64
+    probability_sum(logits) / logits.len() as f64
+}
+
+/// Σ σ(l) over the logits in f64, in order (the sum `mean_probability` divides).
+pub fn probability_sum(logits: &[f32]) -> f64 {
+    logits.iter().map(|&l| sigmoid(l) as f64).sum::<f64>()
 }
 
 /// Softmax cross-entropy of `labels.len()` rows whose `k` logits sit at

@@ -165,9 +165,36 @@ impl Mlp {
         rows: usize,
         d_out: &[f32],
         param_grads: bool,
+        dx: Option<&mut [f32]>,
+    ) {
+        let mut grads = core::mem::take(&mut self.grads);
+        let target = if param_grads {
+            Some((RowSplit::whole(rows), &mut grads[..]))
+        } else {
+            None
+        };
+        self.backward_split(ws, x, rows, d_out, target, dx);
+        self.grads = grads;
+    }
+
+    /// `backward` with the parameter gradients summed separately per group
+    /// of rows (`split`), each group's full gradient vector written to
+    /// `out[g·P..(g+1)·P]` (P = `params.len()`). Data-parallel training sums
+    /// the groups (micro-batches) later in a fixed order.
+    pub fn backward_split(
+        &self,
+        ws: &mut Workspace,
+        x: &[f32],
+        rows: usize,
+        d_out: &[f32],
+        mut param_grads: Option<(RowSplit, &mut [f32])>,
         mut dx: Option<&mut [f32]>,
     ) {
         assert!(ws.capacity >= rows, "workspace not reserved");
+        let params = self.params.len();
+        if let Some((split, out)) = &param_grads {
+            assert!(split.rows() <= rows && out.len() >= split.groups * params);
+        }
         let last = self.layers.len() - 1;
         let out = self.layers[last].output;
         // dz_L = d_out ⊙ act'(y_L): [rows, out_L]
@@ -182,21 +209,24 @@ impl Mlp {
             let (fan_in, fan_out) = (layer.input, layer.output);
             let input: &[f32] = if l == 0 { x } else { &ws.outs[l - 1] };
             let dz = &ws.delta[..rows * fan_out];
-            if param_grads {
-                let (gw, gb) =
-                    self.grads[layer.w..layer.b + fan_out].split_at_mut(fan_in * fan_out);
-                // dW_l = X_lᵀ · dz: [in, out]
-                kernels::matmul_tn(
-                    fan_in,
-                    rows,
-                    fan_out,
-                    &input[..rows * fan_in],
-                    dz,
-                    gw,
-                    false,
-                );
-                // db_l = Σ_rows dz: [out]
-                kernels::column_sums(rows, fan_out, dz, gb);
+            if let Some((split, out)) = param_grads.as_mut() {
+                for g in 0..split.groups {
+                    let leaf = &mut out[g * params..(g + 1) * params];
+                    let (gw, gb) = leaf[layer.w..layer.b + fan_out].split_at_mut(fan_in * fan_out);
+                    let (r0, r1) = (g * split.size, (g + 1) * split.size);
+                    // dW_l = X_lᵀ · dz over this group's rows: [in, out]
+                    kernels::matmul_tn(
+                        fan_in,
+                        r1 - r0,
+                        fan_out,
+                        &input[r0 * fan_in..r1 * fan_in],
+                        &dz[r0 * fan_out..r1 * fan_out],
+                        gw,
+                        false,
+                    );
+                    // db_l = Σ_rows dz: [out]
+                    kernels::column_sums(r1 - r0, fan_out, &dz[r0 * fan_out..], gb);
+                }
             }
             let target: &mut [f32] = if l > 0 {
                 &mut ws.delta_next[..rows * fan_in]
@@ -227,6 +257,29 @@ impl Mlp {
                 core::mem::swap(&mut ws.delta, &mut ws.delta_next);
             }
         }
+    }
+}
+
+/// How `Mlp::backward_split` groups rows: `groups` consecutive groups of
+/// `size` rows each, from row 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowSplit {
+    pub groups: usize,
+    pub size: usize,
+}
+
+impl RowSplit {
+    /// One group: all `rows` rows.
+    pub fn whole(rows: usize) -> RowSplit {
+        RowSplit {
+            groups: 1,
+            size: rows,
+        }
+    }
+
+    /// Rows the split reads.
+    pub fn rows(&self) -> usize {
+        self.groups * self.size
     }
 }
 

@@ -10,7 +10,9 @@ use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;
 
 use wasmgan_core::kernels::{self, Act, AdamStep};
-use wasmgan_core::{checkpoint, loss, rng::Rng, Code, Dataset, Error, Gan, GanConfig, Result};
+use wasmgan_core::{
+    checkpoint, loss, rng::Rng, Code, Dataset, DpState, Error, Gan, GanConfig, MicroBatches, Result,
+};
 
 mod classifier;
 mod translator;
@@ -23,6 +25,10 @@ const METRICS_LEN: usize = 8;
 struct GanSlot {
     gan: Gan,
     metrics: [f64; METRICS_LEN],
+    /// Scratch of data-parallel training (`gan_train_micro`, `gan_dp_*`).
+    dp: DpState,
+    /// Where TypeScript writes every instance's partial sums for `gan_dp_apply`.
+    dp_input: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -302,7 +308,17 @@ fn metrics_of(gan: &Gan) -> [f64; METRICS_LEN] {
 
 fn new_gan_slot(gan: Gan) -> i32 {
     let metrics = metrics_of(&gan);
-    with(|s| insert(&mut s.gans, GanSlot { gan, metrics }))
+    with(|s| {
+        insert(
+            &mut s.gans,
+            GanSlot {
+                gan,
+                metrics,
+                dp: DpState::default(),
+                dp_input: Vec::new(),
+            },
+        )
+    })
 }
 
 #[no_mangle]
@@ -340,6 +356,134 @@ pub extern "C" fn gan_train(h: i32, data: i32, batch: u32, steps: u32) -> i32 {
         let slot = gans[gi].as_mut().expect("checked");
         let data = datasets[di].as_ref().expect("checked");
         let r = slot.gan.train(data, batch as usize, steps);
+        slot.metrics = metrics_of(&slot.gan);
+        r
+    }))
+}
+
+#[no_mangle]
+pub extern "C" fn gan_train_micro(h: i32, data: i32, batch: u32, micro: u32, steps: u32) -> i32 {
+    status(with(|s| {
+        let gi = slot(&mut s.gans, h, "GAN")?;
+        let di = slot(&mut s.datasets, data, "dataset")?;
+        let (gans, datasets) = (&mut s.gans, &s.datasets);
+        let slot = gans[gi].as_mut().expect("checked");
+        let data = datasets[di].as_ref().expect("checked");
+        let r = slot
+            .gan
+            .train_micro(&mut slot.dp, data, batch as usize, micro as usize, steps);
+        slot.metrics = metrics_of(&slot.gan);
+        r
+    }))
+}
+
+fn phase_of(phase: u32) -> Result<bool> {
+    match phase {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(Error::invalid(format!(
+            "phase must be 0 (discriminator) or 1 (generator), got {}",
+            phase
+        ))),
+    }
+}
+
+/// Data-parallel phase 1 or 3: this instance's partial sums for
+/// micro-batches `lo..hi`, left in the result buffer (wire form of
+/// `reduce::Partials`).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn gan_dp_partial(
+    h: i32,
+    data: i32,
+    batch: u32,
+    micro: u32,
+    phase: u32,
+    lo: u32,
+    hi: u32,
+) -> i32 {
+    status(with(|s| {
+        let generator = phase_of(phase)?;
+        let gi = slot(&mut s.gans, h, "GAN")?;
+        let mb = MicroBatches::new(batch as usize, micro as usize)?;
+        let (lo, hi) = (lo as usize, hi as usize);
+        if generator {
+            let slot = s.gans[gi].as_mut().expect("checked");
+            slot.gan.partial_generator(&mut slot.dp, mb, lo, hi)?;
+        } else {
+            let di = slot(&mut s.datasets, data, "dataset")?;
+            let (gans, datasets) = (&mut s.gans, &s.datasets);
+            let slot = gans[gi].as_mut().expect("checked");
+            let data = datasets[di].as_ref().expect("checked");
+            slot.gan
+                .partial_discriminator(&mut slot.dp, data, mb, lo, hi)?;
+        }
+        s.result.clear();
+        s.gans[gi]
+            .as_ref()
+            .expect("checked")
+            .dp
+            .out
+            .write(&mut s.result);
+        Ok(())
+    }))
+}
+
+/// A buffer of at least `bytes` bytes for `gan_dp_apply`'s input; 0 on failure.
+#[no_mangle]
+pub extern "C" fn gan_dp_input(h: i32, bytes: u32) -> u32 {
+    with(|s| match slot(&mut s.gans, h, "GAN") {
+        Ok(i) => {
+            let slot = s.gans[i].as_mut().expect("checked");
+            let want = bytes as usize;
+            if slot.dp_input.len() < want {
+                if slot
+                    .dp_input
+                    .try_reserve_exact(want - slot.dp_input.len())
+                    .is_err()
+                {
+                    fail(Error::oom("partial sums", want));
+                    return 0;
+                }
+                slot.dp_input.resize(want, 0);
+            }
+            slot.dp_input.as_ptr() as u32
+        }
+        Err(e) => {
+            fail(e);
+            0
+        }
+    })
+}
+
+/// Data-parallel phase 2 or 4: the optimizer step from every instance's
+/// partial sums, concatenated in the first `bytes` bytes of `gan_dp_input`.
+#[no_mangle]
+pub extern "C" fn gan_dp_apply(h: i32, batch: u32, micro: u32, phase: u32, bytes: u32) -> i32 {
+    status(with(|s| {
+        let generator = phase_of(phase)?;
+        let gi = slot(&mut s.gans, h, "GAN")?;
+        let mb = MicroBatches::new(batch as usize, micro as usize)?;
+        let slot = s.gans[gi].as_mut().expect("checked");
+        if bytes as usize > slot.dp_input.len() {
+            return Err(Error::invalid(format!(
+                "{} bytes of partial sums, but the input buffer holds {}",
+                bytes,
+                slot.dp_input.len()
+            )));
+        }
+        let params = if generator {
+            slot.gan.g.params.len()
+        } else {
+            slot.gan.d.params.len()
+        };
+        slot.dp.all.reset(params, wasmgan_core::gan::SUMS);
+        slot.dp.all.read(&slot.dp_input[..bytes as usize])?;
+        let r = if generator {
+            slot.gan.apply_generator(&mut slot.dp, mb)
+        } else {
+            slot.gan.apply_discriminator(&mut slot.dp, mb)
+        };
         slot.metrics = metrics_of(&slot.gan);
         r
     }))

@@ -48,20 +48,52 @@ pub struct Lhs<'a> {
     pub cs: usize,
 }
 
+/// A strided view of the right operand: element (p, j) is `data[p*rs + j*cs]`.
+/// Row-major B has `rs = n, cs = 1`; a transposed B (stored `[n×k]`) has
+/// `rs = 1, cs = k`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rhs<'a> {
+    pub data: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
 /// `C[m×n] = init + A(m×k) · B[k×n]`, then `post` applied elementwise.
 /// B and C are row-major and contiguous (leading dimension n).
 ///
 /// Panics if a slice is too short for the shape (a bug in the caller, which
 /// the FFI layer validates first).
+#[allow(clippy::too_many_arguments)]
 pub fn gemm(m: usize, k: usize, n: usize, a: Lhs, b: &[f32], c: &mut [f32], init: Init, post: Act) {
+    let b = Rhs {
+        data: b,
+        rs: n,
+        cs: 1,
+    };
+    gemm_strided(m, k, n, a, b, c, init, post);
+}
+
+/// `gemm` with a strided B (`Rhs`), for Bᵀ without a transposed copy.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_strided(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Lhs,
+    b: Rhs,
+    c: &mut [f32],
+    init: Init,
+    post: Act,
+) {
     if m == 0 || n == 0 {
         return;
     }
     if k > 0 {
         let last = (m - 1) * a.rs + (k - 1) * a.cs;
         assert!(last < a.data.len(), "gemm: A too short");
+        let last = (k - 1) * b.rs + (n - 1) * b.cs;
+        assert!(last < b.data.len(), "gemm: B too short");
     }
-    assert!(b.len() >= k * n, "gemm: B too short");
     assert!(c.len() >= m * n, "gemm: C too short");
     if let Init::Bias(bias) = init {
         assert!(bias.len() >= n, "gemm: bias too short");
@@ -132,9 +164,12 @@ pub fn matmul_tn(
     );
 }
 
-/// `C[m×n] (+)= A[m×k] · B[n×k]ᵀ` (the input gradient dY·Wᵀ). `bt` is scratch
-/// that receives Bᵀ: transposing costs k·n moves against m·k·n multiply-adds,
-/// and lets one well-tuned NN microkernel serve all three products.
+/// `C[m×n] (+)= A[m×k] · B[n×k]ᵀ` (the input gradient dY·Wᵀ).
+///
+/// `bt` (at least k·n) is scratch for the scalar build, which transposes B into
+/// it and runs the NN loop. The simd128 build leaves it untouched: its GEMM
+/// packs B into panels anyway and reads Bᵀ straight from B while packing.
+#[allow(clippy::too_many_arguments)]
 pub fn matmul_nt(
     m: usize,
     k: usize,
@@ -145,8 +180,34 @@ pub fn matmul_nt(
     accumulate: bool,
     bt: &mut [f32],
 ) {
-    transpose(n, k, b, bt);
-    matmul_nn(m, k, n, a, bt, c, accumulate);
+    if SIMD {
+        let init = if accumulate {
+            Init::Accumulate
+        } else {
+            Init::Zero
+        };
+        gemm_strided(
+            m,
+            k,
+            n,
+            Lhs {
+                data: a,
+                rs: k,
+                cs: 1,
+            },
+            Rhs {
+                data: b,
+                rs: 1,
+                cs: k,
+            },
+            c,
+            init,
+            Act::Linear,
+        );
+    } else {
+        transpose(n, k, b, bt);
+        matmul_nn(m, k, n, a, bt, c, accumulate);
+    }
 }
 
 /// `Y[m×n] = act(X[m×k] · W[k×n] + bias[n])`: a dense layer's forward pass.

@@ -2,23 +2,25 @@
 //! simd128 kernels are tested against. Each output element is accumulated in
 //! the same order as in `simd128.rs`, so the two agree bit for bit.
 
-use super::{Act, AdamStep, Init, Lhs};
+use super::{Act, AdamStep, Init, Lhs, Rhs};
 
 /// See `kernels::gemm`. Loop order i, p, j: a row of C is the accumulator and
 /// each element still receives its products in p order.
 ///
 /// # Safety
 /// The caller guarantees the slice bounds (checked in `kernels::gemm`).
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm(
     m: usize,
     k: usize,
     n: usize,
     a: Lhs,
-    b: &[f32],
+    b: Rhs,
     c: &mut [f32],
     init: Init,
     post: Act,
 ) {
+    let (bs, b) = (b, b.data);
     for i in 0..m {
         let row = &mut c[i * n..i * n + n];
         match init {
@@ -28,9 +30,15 @@ pub unsafe fn gemm(
         }
         for p in 0..k {
             let aip = *a.data.get_unchecked(i * a.rs + p * a.cs);
-            let brow = b.get_unchecked(p * n..p * n + n);
-            for (x, &bv) in row.iter_mut().zip(brow) {
-                *x += aip * bv;
+            if bs.cs == 1 {
+                let brow = b.get_unchecked(p * bs.rs..p * bs.rs + n);
+                for (x, &bv) in row.iter_mut().zip(brow) {
+                    *x += aip * bv;
+                }
+            } else {
+                for (j, x) in row.iter_mut().enumerate() {
+                    *x += aip * *b.get_unchecked(p * bs.rs + j * bs.cs);
+                }
             }
         }
         if post != Act::Linear {

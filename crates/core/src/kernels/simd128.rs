@@ -1,212 +1,436 @@
-//! simd128 kernels. The GEMM is register-blocked: an R×(4·V) tile of C lives
-//! in R·V f32x4 accumulators while p runs over k, so each step loads V vectors
-//! of B and R scalars of A and issues R·V multiplies and adds. 4×8 (8
-//! accumulators + 2 B vectors + 4 broadcasts = 14 registers) is the largest
-//! tile that fits the 16 xmm registers engines use on x86-64 without spilling.
-//! Tails: 4×4 for the last columns that fill a vector, element-wise for the
-//! rest; 1×8 / 1×4 / 1×1 for the last rows.
+//! simd128 kernels.
+//!
+//! The GEMM follows the usual packed design, kept as small as the GAN's
+//! shapes allow:
+//! - B is packed once per call into panels of 8 columns, `[k][8]` each and
+//!   contiguous, zero-padded past n. Unpacked, the rows of a 128-wide B are
+//!   512 bytes apart and a k-long column strip maps onto 8 of the 64 L1 sets,
+//!   so every B load missed L1; packed, a panel streams sequentially from L2.
+//! - A is read in place when it is row-major (4 rows, each contiguous), and
+//!   packed per 4-row block to `[k][4]` when it is transposed (Xᵀ·dY), where
+//!   its 4 values per p are contiguous but consecutive p are m floats apart.
+//! - The microkernel keeps a 4×8 tile of C in 8 f32x4 accumulators while p runs
+//!   over k: per p it loads 2 vectors of B, broadcasts 4 values of A
+//!   (`v128.load32_splat`, a load, not a shuffle) and issues 8 multiplies and 8
+//!   adds. With the 2 B vectors, the broadcast and the product that is
+//!   11–12 of the 15 xmm registers V8 allocates on x86-64 (xmm15 is its
+//!   scratch), so nothing spills; 12 accumulators (6×8 or 4×12) spill in V8.
+//! - Row and column tails use the same microkernel: missing rows of a packed
+//!   A block and missing columns of a panel are zeros, and only the valid part
+//!   of the tile is stored.
+//!
+//! Every element still receives `init, + a(i,0)·b(0,j), + a(i,1)·b(1,j), …` in
+//! p order with separate multiply and add, exactly as in `scalar.rs`.
 
-use super::{Act, AdamStep, Init, Lhs};
+use super::{Act, AdamStep, Init, Lhs, Rhs};
 use core::arch::wasm32::*;
+use std::cell::RefCell;
+
+/// Rows of C per microkernel tile.
+const MR: usize = 4;
+/// Columns of C per microkernel tile (two f32x4).
+const NR: usize = 8;
+
+thread_local! {
+    /// Packed panels of B followed by one packed block of A. Grows to the
+    /// largest product seen and is then reused, so a training step does not
+    /// allocate once its first run has sized it.
+    static PACK: RefCell<Vec<f32>> = RefCell::new(Vec::new());
+}
 
 /// How a tile's accumulators start.
 #[derive(Clone, Copy)]
 enum Start {
     Zero,
+    /// From C itself.
     Load,
+    /// From the bias, starting at the tile's first column.
     Bias(*const f32),
 }
 
-/// One R×(4·V) tile of `C = start + A·B`, then `post`. `a` points at A(i0, 0),
-/// `b` at B(0, j0), `c` at C(i0, j0).
+/// `post` on one vector: tanh by `tanh4` (the same operations as the scalar
+/// `activation::tanh`), sigmoid lane by lane through `Act::apply`.
 #[inline(always)]
-unsafe fn tile<const R: usize, const V: usize>(
+fn activate(post: Act, x: v128) -> v128 {
+    let zero = f32x4_splat(0.0);
+    match post {
+        Act::Linear => x,
+        Act::Relu => v128_bitselect(x, zero, f32x4_gt(x, zero)),
+        Act::Leaky(alpha) => v128_bitselect(x, f32x4_mul(f32x4_splat(alpha), x), f32x4_gt(x, zero)),
+        Act::Tanh => tanh4(x),
+        Act::Sigmoid => f32x4(
+            post.apply(f32x4_extract_lane::<0>(x)),
+            post.apply(f32x4_extract_lane::<1>(x)),
+            post.apply(f32x4_extract_lane::<2>(x)),
+            post.apply(f32x4_extract_lane::<3>(x)),
+        ),
+    }
+}
+
+/// `tanh4` on a whole tile in one call (8 calls, one per vector, were
+/// ~5% slower).
+#[inline(never)]
+fn tanh_tile(acc: &mut [v128; 8]) {
+    for v in acc.iter_mut() {
+        *v = tanh4(*v);
+    }
+}
+
+/// `activation::tanh` on four lanes: the same f32 operations in the same
+/// order, both branches computed and selected by |x| < 0.625.
+#[inline(always)]
+fn tanh4(x: v128) -> v128 {
+    use super::activation::tanh_consts::*;
+    let sign = v128_and(x, u32x4_splat(0x8000_0000));
+    let ax = v128_and(x, u32x4_splat(0x7fff_ffff));
+    // |x| < 0.625: ax + ax·z·P(z)
+    let z = f32x4_mul(ax, ax);
+    let mut p = f32x4_splat(P[0]);
+    for &c in &P[1..] {
+        p = f32x4_add(f32x4_mul(p, z), f32x4_splat(c));
+    }
+    let small = f32x4_add(f32x4_mul(f32x4_mul(p, z), ax), ax);
+    // else: 1 − 2/(e^{2|x|} + 1)
+    let clamp = f32x4_splat(CLAMP);
+    let c = v128_bitselect(clamp, ax, f32x4_gt(ax, clamp));
+    let y = f32x4_add(c, c);
+    let round = f32x4_splat(ROUND);
+    let t = f32x4_add(f32x4_mul(y, f32x4_splat(LOG2E)), round);
+    let nf = f32x4_sub(t, round);
+    let n = i32x4_sub(t, round);
+    let r = f32x4_sub(
+        f32x4_sub(y, f32x4_mul(nf, f32x4_splat(LN2_HI))),
+        f32x4_mul(nf, f32x4_splat(LN2_LO)),
+    );
+    let mut q = f32x4_splat(Q[0]);
+    for &k in &Q[1..] {
+        q = f32x4_add(f32x4_mul(q, r), f32x4_splat(k));
+    }
+    let one = f32x4_splat(1.0);
+    let e = f32x4_add(f32x4_add(f32x4_mul(q, f32x4_mul(r, r)), r), one);
+    let scale = i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23);
+    let e = f32x4_mul(e, scale);
+    let large = f32x4_sub(one, f32x4_div(f32x4_splat(2.0), f32x4_add(e, one)));
+    let r = v128_bitselect(small, large, f32x4_lt(ax, f32x4_splat(SMALL)));
+    v128_or(r, sign)
+}
+
+/// Reads rows `0..rows`, columns `0..cols` of a row-major matrix at `src`
+/// (leading dimension `ld`) into a zero-padded 4×8 tile.
+#[inline(never)]
+unsafe fn read_partial(src: *const f32, ld: usize, rows: usize, cols: usize) -> [v128; 8] {
+    let mut t = [0.0f32; MR * NR];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[r * NR + c] = *src.add(r * ld + c);
+        }
+    }
+    let p = t.as_ptr();
+    let mut out = [f32x4_splat(0.0); 8];
+    for (i, v) in out.iter_mut().enumerate() {
+        *v = v128_load(p.add(4 * i) as *const v128);
+    }
+    out
+}
+
+/// Writes rows `0..rows`, columns `0..cols` of a 4×8 tile to `dst`.
+#[inline(never)]
+unsafe fn write_partial(dst: *mut f32, ld: usize, rows: usize, cols: usize, tile: &[v128; 8]) {
+    let mut t = [0.0f32; MR * NR];
+    let p = t.as_mut_ptr();
+    for (i, v) in tile.iter().enumerate() {
+        v128_store(p.add(4 * i) as *mut v128, *v);
+    }
+    for r in 0..rows {
+        for c in 0..cols {
+            *dst.add(r * ld + c) = t[r * NR + c];
+        }
+    }
+}
+
+/// The k loop of the 4×8 register block, `acc += A(0..4, 0..k) · B(0..k, 0..8)`
+/// with the accumulators `$c` (row r in `c_r0`: columns 0..4, `c_r1`: 4..8):
+/// per p, 2 loads of B, 4 broadcasts of A (`v128.load32_splat`, a load, not
+/// a shuffle), 8 multiplies and 8 adds.
+///
+/// - `$ap`: one packed block of A, A(r, p) at `ap[p·4 + r]`.
+/// - `$bp`: one packed panel of B, B(p, c) at `bp[p·8 + c]`.
+///
+/// Both operands packed makes every load a pointer plus a constant.
+macro_rules! k_loop {
+    ($k:expr, $ap:expr, $bp:expr, [$c00:ident, $c01:ident, $c10:ident, $c11:ident, $c20:ident, $c21:ident, $c30:ident, $c31:ident]) => {{
+        let mut aq = $ap;
+        let mut bq = $bp;
+        // The panel pointer is the loop counter: one register fewer than a count.
+        let b_end = $bp.add($k * NR);
+        while bq != b_end {
+            let b0 = v128_load(bq as *const v128);
+            let b1 = v128_load(bq.add(4) as *const v128);
+            let x0 = v128_load32_splat(aq as *const u32);
+            $c00 = f32x4_add($c00, f32x4_mul(x0, b0));
+            $c01 = f32x4_add($c01, f32x4_mul(x0, b1));
+            let x1 = v128_load32_splat(aq.add(1) as *const u32);
+            $c10 = f32x4_add($c10, f32x4_mul(x1, b0));
+            $c11 = f32x4_add($c11, f32x4_mul(x1, b1));
+            let x2 = v128_load32_splat(aq.add(2) as *const u32);
+            $c20 = f32x4_add($c20, f32x4_mul(x2, b0));
+            $c21 = f32x4_add($c21, f32x4_mul(x2, b1));
+            let x3 = v128_load32_splat(aq.add(3) as *const u32);
+            $c30 = f32x4_add($c30, f32x4_mul(x3, b0));
+            $c31 = f32x4_add($c31, f32x4_mul(x3, b1));
+            aq = aq.add(MR);
+            bq = bq.add(NR);
+        }
+    }};
+}
+
+// The two microkernels are small functions of their own, straight-line apart
+// from the loop, with no call in them and the accumulators as eight named
+// locals indexed only by constants: then V8 (TurboFan and Turboshaft) and
+// JavaScriptCore all keep the accumulators in registers. Inlined into the
+// GEMM, or sharing a function with an epilogue that calls tanh, JSC's
+// register allocator (which does not split live ranges around calls) spilled
+// every accumulator and ran the GEMM at a third of V8's speed; a branch on
+// where the accumulators start or end cost Turboshaft (Deno, Chromium) ~10%.
+
+/// `acc += A·B` over one tile, `acc` as 8 vectors (row r in `acc[2r]` and
+/// `acc[2r + 1]`), loaded first and stored back last.
+#[inline(never)]
+unsafe fn microkernel(k: usize, ap: *const f32, bp: *const f32, acc: &mut [v128; 8]) {
+    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = *acc;
+    k_loop!(k, ap, bp, [c00, c01, c10, c11, c20, c21, c30, c31]);
+    *acc = [c00, c01, c10, c11, c20, c21, c30, c31];
+}
+
+/// `C = A·B` for one whole tile at `c` (leading dimension `ldc`): from zero
+/// and straight to C, the case of every product of the backward pass.
+#[inline(never)]
+unsafe fn microkernel_to_c(k: usize, ap: *const f32, bp: *const f32, c: *mut f32, ldc: usize) {
+    let zero = f32x4_splat(0.0);
+    let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] = [zero; 8];
+    k_loop!(k, ap, bp, [c00, c01, c10, c11, c20, c21, c30, c31]);
+    v128_store(c as *mut v128, c00);
+    v128_store(c.add(4) as *mut v128, c01);
+    v128_store(c.add(ldc) as *mut v128, c10);
+    v128_store(c.add(ldc + 4) as *mut v128, c11);
+    v128_store(c.add(2 * ldc) as *mut v128, c20);
+    v128_store(c.add(2 * ldc + 4) as *mut v128, c21);
+    v128_store(c.add(3 * ldc) as *mut v128, c30);
+    v128_store(c.add(3 * ldc + 4) as *mut v128, c31);
+}
+
+/// One tile: rows `0..rows` (≤ 4) and columns `0..cols` (≤ 8) of
+/// `C = start + A·B`, then `post`. `ap` and `bp` as in `k_loop`; C(r, c) is
+/// at `c[r·ldc + c]`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile(
     k: usize,
-    a: *const f32,
-    rs: usize,
-    cs: usize,
-    b: *const f32,
-    ldb: usize,
+    ap: *const f32,
+    bp: *const f32,
     c: *mut f32,
     ldc: usize,
+    rows: usize,
+    cols: usize,
     start: Start,
     post: Act,
 ) {
-    let mut acc = [[f32x4_splat(0.0); V]; R];
-    match start {
-        Start::Zero => {}
-        Start::Load => {
-            for r in 0..R {
-                for v in 0..V {
-                    acc[r][v] = v128_load(c.add(r * ldc + 4 * v) as *const v128);
-                }
-            }
-        }
-        Start::Bias(bias) => {
-            for v in 0..V {
-                let bv = v128_load(bias.add(4 * v) as *const v128);
-                for r in 0..R {
-                    acc[r][v] = bv;
-                }
-            }
-        }
+    let full = rows == MR && cols == NR;
+    if full && post == Act::Linear && matches!(start, Start::Zero) {
+        microkernel_to_c(k, ap, bp, c, ldc);
+        return;
     }
-    let mut ap = a;
-    let mut bp = b;
-    for _ in 0..k {
-        let mut bv = [f32x4_splat(0.0); V];
-        for v in 0..V {
-            bv[v] = v128_load(bp.add(4 * v) as *const v128);
-        }
-        for r in 0..R {
-            let av = f32x4_splat(*ap.add(r * rs));
-            for v in 0..V {
-                acc[r][v] = f32x4_add(acc[r][v], f32x4_mul(av, bv[v]));
-            }
-        }
-        ap = ap.add(cs);
-        bp = bp.add(ldb);
-    }
-    for r in 0..R {
-        for v in 0..V {
-            let out = c.add(r * ldc + 4 * v);
-            match post {
-                Act::Linear => v128_store(out as *mut v128, acc[r][v]),
-                Act::Relu => {
-                    let x = acc[r][v];
-                    let zero = f32x4_splat(0.0);
-                    v128_store(out as *mut v128, v128_bitselect(x, zero, f32x4_gt(x, zero)));
-                }
-                Act::Leaky(alpha) => {
-                    let x = acc[r][v];
-                    let ax = f32x4_mul(f32x4_splat(alpha), x);
-                    v128_store(
-                        out as *mut v128,
-                        v128_bitselect(x, ax, f32x4_gt(x, f32x4_splat(0.0))),
-                    );
-                }
-                Act::Tanh | Act::Sigmoid => {
-                    v128_store(out as *mut v128, acc[r][v]);
-                    for l in 0..4 {
-                        *out.add(l) = post.apply(*out.add(l));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// One element of C, accumulated in the same order as a tile lane.
-#[inline(always)]
-unsafe fn element(
-    k: usize,
-    a: *const f32,
-    cs: usize,
-    b: *const f32,
-    ldb: usize,
-    c: *mut f32,
-    start: Start,
-    post: Act,
-) {
     let mut acc = match start {
-        Start::Zero => 0.0,
-        Start::Load => *c,
-        Start::Bias(bias) => *bias,
+        Start::Zero => [f32x4_splat(0.0); 8],
+        Start::Load if full => {
+            let mut t = [f32x4_splat(0.0); 8];
+            for (r, pair) in t.chunks_exact_mut(2).enumerate() {
+                pair[0] = v128_load(c.add(r * ldc) as *const v128);
+                pair[1] = v128_load(c.add(r * ldc + 4) as *const v128);
+            }
+            t
+        }
+        Start::Load => read_partial(c, ldc, rows, cols),
+        Start::Bias(bias) => {
+            let (b0, b1) = if cols == NR {
+                (
+                    v128_load(bias as *const v128),
+                    v128_load(bias.add(4) as *const v128),
+                )
+            } else {
+                let t = read_partial(bias, 0, 1, cols);
+                (t[0], t[1])
+            };
+            [b0, b1, b0, b1, b0, b1, b0, b1]
+        }
     };
-    for p in 0..k {
-        acc += *a.add(p * cs) * *b.add(p * ldb);
+    microkernel(k, ap, bp, &mut acc);
+    if post == Act::Tanh {
+        tanh_tile(&mut acc);
+    } else if post != Act::Linear {
+        for v in acc.iter_mut() {
+            *v = activate(post, *v);
+        }
     }
-    *c = post.apply(acc);
+    if full {
+        for (r, pair) in acc.chunks_exact(2).enumerate() {
+            v128_store(c.add(r * ldc) as *mut v128, pair[0]);
+            v128_store(c.add(r * ldc + 4) as *mut v128, pair[1]);
+        }
+    } else {
+        write_partial(c, ldc, rows, cols, &acc);
+    }
 }
 
-/// Rows i0..i0+R of C, all column blocks.
+/// Packs B (k × n) into `ceil(n/8)` panels of `[k][8]`, zero-padded.
+unsafe fn pack_b(k: usize, n: usize, b: Rhs, out: *mut f32) {
+    let src = b.data.as_ptr();
+    let mut j0 = 0;
+    let mut panel = out;
+    while j0 < n {
+        let cols = (n - j0).min(NR);
+        let mut p0 = 0;
+        if cols == NR && b.cs == 1 {
+            // Row-major B: two vector copies per row of the panel.
+            let mut s = src.add(j0);
+            for p in 0..k {
+                let d = panel.add(p * NR);
+                v128_store(d as *mut v128, v128_load(s as *const v128));
+                v128_store(d.add(4) as *mut v128, v128_load(s.add(4) as *const v128));
+                s = s.add(b.rs);
+            }
+            p0 = k;
+        } else if cols == NR && b.rs == 1 {
+            // Bᵀ (the weights in dY·Wᵀ): column j is contiguous in p, so read
+            // 4 p of each of the 8 columns and transpose two 4×4 blocks.
+            let s = src.add(j0 * b.cs);
+            while p0 + 4 <= k {
+                let col = |c: usize| v128_load(s.add(c * b.cs + p0) as *const v128);
+                let lo = transpose4(col(0), col(1), col(2), col(3));
+                let hi = transpose4(col(4), col(5), col(6), col(7));
+                for q in 0..4 {
+                    let d = panel.add((p0 + q) * NR);
+                    v128_store(d as *mut v128, lo[q]);
+                    v128_store(d.add(4) as *mut v128, hi[q]);
+                }
+                p0 += 4;
+            }
+        }
+        for p in p0..k {
+            let d = panel.add(p * NR);
+            let s = src.add(p * b.rs + j0 * b.cs);
+            for c in 0..NR {
+                *d.add(c) = if c < cols { *s.add(c * b.cs) } else { 0.0 };
+            }
+        }
+        j0 += NR;
+        panel = panel.add(k * NR);
+    }
+}
+
+/// The transpose of the 4×4 block whose rows are `r0..r3`.
 #[inline(always)]
-unsafe fn rows<const R: usize>(
-    k: usize,
-    n: usize,
-    a: *const f32,
-    rs: usize,
-    cs: usize,
-    b: *const f32,
-    c: *mut f32,
-    init: Init,
-    post: Act,
-) {
-    let start_at = |j: usize| match init {
-        Init::Zero => Start::Zero,
-        Init::Accumulate => Start::Load,
-        Init::Bias(bias) => Start::Bias(bias.as_ptr().add(j)),
-    };
-    let mut j = 0;
-    while j + 8 <= n {
-        tile::<R, 2>(k, a, rs, cs, b.add(j), n, c.add(j), n, start_at(j), post);
-        j += 8;
-    }
-    if j + 4 <= n {
-        tile::<R, 1>(k, a, rs, cs, b.add(j), n, c.add(j), n, start_at(j), post);
-        j += 4;
-    }
-    while j < n {
-        for r in 0..R {
-            element(
-                k,
-                a.add(r * rs),
-                cs,
-                b.add(j),
-                n,
-                c.add(r * n + j),
-                start_at(j),
-                post,
+fn transpose4(r0: v128, r1: v128, r2: v128, r3: v128) -> [v128; 4] {
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+    let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+    let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+        i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+        i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+        i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+    ]
+}
+
+/// Packs rows `i0..i0+rows` of A into `[k][4]`, zero-filling missing rows.
+unsafe fn pack_a(k: usize, a: Lhs, i0: usize, rows: usize, out: *mut f32) {
+    let src = a.data.as_ptr().add(i0 * a.rs);
+    let mut p0 = 0;
+    if rows == MR && a.rs == 1 {
+        // Transposed A (Xᵀ·dY): the 4 values of each p are contiguous.
+        for p in 0..k {
+            v128_store(
+                out.add(p * MR) as *mut v128,
+                v128_load(src.add(p * a.cs) as *const v128),
             );
         }
-        j += 1;
+        p0 = k;
+    } else if rows == MR && a.cs == 1 {
+        // Row-major A: 4 p of each of the 4 rows, transposed.
+        while p0 + 4 <= k {
+            let row = |r: usize| v128_load(src.add(r * a.rs + p0) as *const v128);
+            let t = transpose4(row(0), row(1), row(2), row(3));
+            for (q, v) in t.iter().enumerate() {
+                v128_store(out.add((p0 + q) * MR) as *mut v128, *v);
+            }
+            p0 += 4;
+        }
+    }
+    for p in p0..k {
+        for r in 0..MR {
+            *out.add(p * MR + r) = if r < rows {
+                *src.add(r * a.rs + p * a.cs)
+            } else {
+                0.0
+            };
+        }
     }
 }
 
-/// See `kernels::gemm`.
+/// See `kernels::gemm`; B may be strided (`Rhs`).
 ///
 /// # Safety
-/// The caller guarantees the slice bounds (checked in `kernels::gemm`).
+/// The caller guarantees the slice bounds (checked in `kernels`).
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm(
     m: usize,
     k: usize,
     n: usize,
     a: Lhs,
-    b: &[f32],
+    b: Rhs,
     c: &mut [f32],
     init: Init,
     post: Act,
 ) {
-    let (ap, bp, cp) = (a.data.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-    let mut i = 0;
-    while i + 4 <= m {
-        rows::<4>(
-            k,
-            n,
-            ap.add(i * a.rs),
-            a.rs,
-            a.cs,
-            bp,
-            cp.add(i * n),
-            init,
-            post,
-        );
-        i += 4;
-    }
-    while i < m {
-        rows::<1>(
-            k,
-            n,
-            ap.add(i * a.rs),
-            a.rs,
-            a.cs,
-            bp,
-            cp.add(i * n),
-            init,
-            post,
-        );
-        i += 1;
-    }
+    let panels = (n + NR - 1) / NR;
+    let b_len = panels * NR * k;
+    PACK.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        if buf.len() < b_len + MR * k {
+            buf.resize(b_len + MR * k, 0.0);
+        }
+        let bp = buf.as_mut_ptr();
+        let ap = bp.add(b_len);
+        pack_b(k, n, b, bp);
+        let cp = c.as_mut_ptr();
+        // A in place when its rows are contiguous; else packed per row block.
+        let mut i0 = 0;
+        while i0 < m {
+            let rows = (m - i0).min(MR);
+            pack_a(k, a, i0, rows, ap);
+            for jp in 0..panels {
+                let j0 = jp * NR;
+                let start = match init {
+                    Init::Zero => Start::Zero,
+                    Init::Accumulate => Start::Load,
+                    Init::Bias(bias) => Start::Bias(bias.as_ptr().add(j0)),
+                };
+                tile(
+                    k,
+                    ap,
+                    bp.add(jp * NR * k),
+                    cp.add(i0 * n + j0),
+                    n,
+                    rows,
+                    (n - j0).min(NR),
+                    start,
+                    post,
+                );
+            }
+            i0 += MR;
+        }
+    });
 }
 
 pub fn activation_backward(act: Act, y: &[f32], dy: &[f32], dz: &mut [f32]) {

@@ -1,0 +1,634 @@
+// `npm run bench`: wasmgan against TF.js and PyTorch, and across runtimes, in
+// one run. Prints tables and writes bench/results/latest.json.
+//
+//   node bench/run.mjs [--quick] [--only=kernels,steps,inference,memory] [--rounds=N]
+//                      [--no-browser] [--no-bun] [--no-deno] [--no-python] [--json=path]
+//
+// Method: every implementation runs in a long-lived runner (Node, Bun, Deno,
+// Chromium, Python), is set up and warmed up once, and is then timed in
+// windows of about 0.5 s. Windows alternate between implementations, round
+// after round (the order reversed every other round), so a slow moment of the
+// machine hits all of them alike; only one window runs at a time. Each figure
+// is the median over the rounds, with the min–max spread. Throughput is wall
+// clock; the process CPU time is recorded too (where the runtime has the
+// clock), and a window whose CPU time is well below its wall time shows the
+// machine was busy. Ratios are between medians measured in this one run.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { cpus, loadavg } from 'node:os'
+import { dirname, extname, join, normalize, relative } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const DATA_DIR = '/usr/share/datasets/fashion-mnist'
+const BIN = (name) => join(ROOT, 'node_modules', '.bin', name)
+const PYTHON = '/usr/bin/python3' // Debian's: python3-torch is installed for it, not for a pyenv/venv python
+const CHROMIUM = '/usr/bin/chromium'
+const STEP_FLOP_PER_IMAGE = 2_453_760 // the issue's count for one step of the classic GAN, per batch row
+
+// ---- options ------------------------------------------------------------------
+const args = process.argv.slice(2)
+const flag = (name) => args.includes(`--${name}`)
+const value = (name, dflt) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`))
+  return a ? a.slice(name.length + 3) : dflt
+}
+for (const a of args) {
+  if (!/^--(quick|no-browser|no-bun|no-deno|no-python|only=.*|rounds=\d+|json=.*)$/.test(a)) {
+    console.error(`bench: unknown argument ${a}`)
+    process.exit(2)
+  }
+}
+const QUICK = flag('quick')
+const ROUNDS = Number(value('rounds', QUICK ? 3 : 5))
+const WINDOW_MS = QUICK ? 300 : 500
+const SECTIONS = new Set((value('only', 'kernels,steps,workers,inference,memory') || '').split(','))
+const MICRO = 128 // rows per micro-batch for data-parallel training: 2 micro-batches at batch 256, one per worker
+const JSON_OUT = value('json', join(ROOT, 'bench', 'results', 'latest.json'))
+const MEMORY_STEPS = QUICK ? [100, 2000] : [100, 10000]
+
+const log = (msg) => console.log(msg)
+const note = (msg) => console.log(`  note: ${msg}`)
+
+// ---- preflight ---------------------------------------------------------------------
+function preflight() {
+  const dist = join(ROOT, 'dist', 'index.js')
+  if (!existsSync(dist)) throw new Error('dist/index.js is missing: run `npm run build` (npm run bench does)')
+  if (!existsSync(join(DATA_DIR, 'train-images-idx3-ubyte.gz'))) {
+    throw new Error(`Fashion-MNIST is missing in ${DATA_DIR}: run bash scripts/setup.sh (apt package dataset-fashion-mnist)`)
+  }
+}
+
+/** Bundles TF.js once (tfjs-core's Node build registers no gradients; see bench/tfjs-entry.mjs). */
+async function buildTfjsBundle() {
+  const out = join(ROOT, 'bench', '.cache', 'tfjs.mjs')
+  const pkg = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-core', 'package.json')
+  const entry = join(ROOT, 'bench', 'tfjs-entry.mjs')
+  if (existsSync(out) && statSync(out).mtimeMs > Math.max(statSync(pkg).mtimeMs, statSync(entry).mtimeMs)) return
+  const { build } = await import('esbuild')
+  mkdirSync(dirname(out), { recursive: true })
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile: out,
+    logLevel: 'warning',
+    mainFields: ['module', 'main'],
+    // The wasm backend's Emscripten glue expects CommonJS globals.
+    banner: {
+      js:
+        "import { createRequire as __cr } from 'node:module'; import { dirname as __dn } from 'node:path'; import { fileURLToPath as __fu } from 'node:url';" +
+        ' const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);',
+    },
+  })
+}
+
+// ---- runners -------------------------------------------------------------------------
+/** A runner process speaking JSON lines ("@@bench " replies) on stdin/stdout. */
+class StdioRunner {
+  constructor(name, cmd, argv, env = {}) {
+    this.name = name
+    this.pending = new Map()
+    this.nextId = 1
+    this.stderr = ''
+    this.child = spawn(cmd, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })))
+    this.child.on('error', (e) => this.failAll(e))
+    this.exited.then(({ code, signal }) =>
+      this.failAll(new Error(`${name} runner exited (${signal ?? code})\n${this.stderr.slice(-2000)}`)),
+    )
+    this.child.stderr.on('data', (d) => (this.stderr += d))
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      if (!line.startsWith('@@bench ')) return
+      const msg = JSON.parse(line.slice(8))
+      const p = this.pending.get(msg.id)
+      if (!p) return
+      this.pending.delete(msg.id)
+      if (msg.ok) p.resolve(msg.result)
+      else p.reject(new Error(`${name}: ${msg.error}`))
+    })
+  }
+  failAll(e) {
+    for (const p of this.pending.values()) p.reject(e)
+    this.pending.clear()
+  }
+  call(msg) {
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.child.stdin.write(JSON.stringify({ ...msg, id }) + '\n')
+    })
+  }
+  async close() {
+    this.child.stdin.end()
+    const t = setTimeout(() => this.child.kill(), 5000)
+    await this.exited
+    clearTimeout(t)
+  }
+}
+
+const MIME = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.map': 'application/json',
+  '.gz': 'application/octet-stream',
+}
+
+/** Serves the repository (dist/, bench/) and the dataset (/data/) to Chromium, cross-origin isolated. */
+function startServer() {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x')
+    let file
+    if (url.pathname.startsWith('/data/')) file = join(DATA_DIR, normalize(url.pathname.slice(6)))
+    else if (/^\/(dist|bench)\//.test(url.pathname)) file = join(ROOT, normalize(url.pathname))
+    if (!file || (relative(ROOT, file).startsWith('..') && relative(DATA_DIR, file).startsWith('..')) || !existsSync(file)) {
+      res.writeHead(404).end()
+      return
+    }
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cache-Control': 'no-store',
+    })
+    createReadStream(file).pipe(res)
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+/** The runner inside a Chromium page (bench/browser/index.html). */
+class BrowserRunner {
+  static async start() {
+    const { chromium } = await import('playwright-core')
+    const server = await startServer()
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    })
+    const page = await browser.newPage()
+    page.on('pageerror', (e) => console.error(`chromium page error: ${e.message}`))
+    await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/index.html`)
+    await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 })
+    const r = new BrowserRunner()
+    Object.assign(r, { name: 'chromium', server, browser, page, version: browser.version() })
+    return r
+  }
+  call(msg) {
+    return this.page.evaluate((m) => window.benchOp(m), msg)
+  }
+  async close() {
+    await this.browser.close()
+    this.server.close()
+  }
+}
+
+// ---- statistics --------------------------------------------------------------------------
+function summary(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (s.length === 0) return undefined
+  const mid = s.length >> 1
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+  return { median, min: s[0], max: s[s.length - 1], n: s.length, spread: (s[s.length - 1] - s[0]) / median }
+}
+
+const fmt = (x, digits = 1) =>
+  x === undefined || !Number.isFinite(x) ? '–' : x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits)
+const pct = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(0)}%`)
+
+function table(headers, rows) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c)))
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)))
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  log(line(cells[0]))
+  log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const r of cells.slice(1)) log(line(r))
+}
+
+// ---- sections --------------------------------------------------------------------------------
+/**
+ * Times `subjects` ({ label, runner, setup }) in alternating windows. Returns
+ * each subject with per-window rates (units/s, wall and CPU).
+ */
+async function alternate(subjects, { rounds = ROUNDS, ms = WINDOW_MS, minUnits = 1 } = {}) {
+  const live = []
+  for (const s of subjects) {
+    try {
+      const key = `${s.label}#${Math.random().toString(36).slice(2)}`
+      s.setupResult = await s.runner.call({ op: 'setup', key, ...s.setup })
+      live.push({ ...s, key, wall: [], cpu: [], windows: [] })
+    } catch (e) {
+      note(`${s.label}: set-up failed, left out (${String(e.message).split('\n')[0]})`)
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? [...live].reverse() : live
+    for (const s of order) {
+      const w = await s.runner.call({ op: 'window', key: s.key, ms, minUnits })
+      s.windows.push(w)
+      s.wall.push((w.units / w.wallMs) * 1000)
+      if (w.cpuMs) s.cpu.push((w.units / w.cpuMs) * 1000)
+    }
+  }
+  for (const s of live) await s.runner.call({ op: 'dispose', key: s.key })
+  return live.map((s) => ({ ...s, runner: s.runner.name, wall: summary(s.wall), cpu: summary(s.cpu), rawWall: s.wall, rawCpu: s.cpu }))
+}
+
+async function kernelsSection(node, results) {
+  log("\n== Kernels: GFLOP/s of the dense-layer products at the GAN's shapes (batch 64; D sees 128 rows), Node")
+  const r = await node.call({ op: 'kernels', batch: 64, rounds: ROUNDS, ms: QUICK ? 60 : 120, jsMs: QUICK ? 60 : 150 })
+  const peak = summary(r.peak.simd)
+  const scalarPeak = summary(r.peak.scalar)
+  log(
+    `peak loop (12 independent f32x4 mul+add chains): simd ${fmt(peak.median)} GFLOP/s [${fmt(peak.min)}–${fmt(peak.max)}], ` +
+      `scalar build ${fmt(scalarPeak.median)} (its 48 scalar chains)`,
+  )
+  const rows = []
+  const out = []
+  for (const p of r.products) {
+    const s = summary(p.samples.simd)
+    const c = summary(p.samples.scalar)
+    const j = summary(p.samples.js)
+    rows.push([
+      `${p.layer} ${p.product}`,
+      `${p.m}×${p.k}×${p.n}`,
+      fmt(s.median),
+      `${fmt(s.min)}–${fmt(s.max)}`,
+      pct(s.median / peak.median),
+      fmt(c.median),
+      fmt(j.median, 2),
+      `${fmt(s.median / c.median)}×`,
+      `${fmt(s.median / j.median, 0)}×`,
+    ])
+    out.push({ ...p, simd: s, scalar: c, js: j, efficiency: s.median / peak.median })
+  }
+  table(['product', 'm×k×n', 'simd', 'range', 'of peak', 'scalar', 'JS loop', 'simd/scalar', 'simd/JS'], rows)
+  const flop = r.products.reduce((a, p) => a + p.flop, 0)
+  const time = (impl) => r.products.reduce((a, p) => a + p.flop / summary(p.samples[impl]).median, 0)
+  const agg = { simd: flop / time('simd'), scalar: flop / time('scalar'), js: flop / time('js') }
+  log(
+    `all products together (time-weighted): simd ${fmt(agg.simd)} GFLOP/s = ${pct(agg.simd / peak.median)} of peak, scalar ${fmt(agg.scalar)}, JS ${fmt(agg.js, 2)}`,
+  )
+  results.kernels = { peak, scalarPeak, products: out, aggregate: agg }
+}
+
+function stepSubjects(runners, batch) {
+  const { node, tfjsWasm, tfjsCpu, bun, deno, chromium, python } = runners
+  const list = [
+    { label: 'wasmgan simd · Node', id: 'wasmgan-simd-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'simd', batch } },
+    { label: 'wasmgan scalar · Node', id: 'wasmgan-scalar-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'scalar', batch } },
+    {
+      label: 'TF.js wasm, usual',
+      id: 'tfjs-wasm-usual',
+      runner: tfjsWasm,
+      setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'usual', batch },
+    },
+    {
+      label: 'TF.js wasm, fastest',
+      id: 'tfjs-wasm-fast',
+      runner: tfjsWasm,
+      setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'fast', batch },
+    },
+    {
+      label: 'TF.js cpu, usual',
+      id: 'tfjs-cpu-usual',
+      runner: tfjsCpu,
+      setup: { kind: 'tfjs-step', backend: 'cpu', variant: 'usual', batch },
+    },
+  ]
+  if (python) list.push({ label: 'PyTorch 1 thread', id: 'torch', runner: python, setup: { kind: 'torch-step', batch } })
+  if (bun)
+    list.push({ label: 'wasmgan simd · Bun', id: 'wasmgan-simd-bun', runner: bun, setup: { kind: 'wasmgan-step', variant: 'simd', batch } })
+  if (deno)
+    list.push({
+      label: 'wasmgan simd · Deno',
+      id: 'wasmgan-simd-deno',
+      runner: deno,
+      setup: { kind: 'wasmgan-step', variant: 'simd', batch },
+    })
+  if (chromium) {
+    list.push({
+      label: 'wasmgan simd · Chromium',
+      id: 'wasmgan-simd-chromium',
+      runner: chromium,
+      setup: { kind: 'wasmgan-step', variant: 'simd', batch },
+    })
+  }
+  return list
+}
+
+async function stepsSection(runners, results) {
+  results.steps = {}
+  for (const batch of [64, 256]) {
+    log(`\n== Training step, batch ${batch}: median of ${ROUNDS} alternating windows (wall clock)`)
+    // The ceiling loop runs in the same alternation, so the step's share of it
+    // is measured side by side.
+    const peakSubject = { label: 'peak loop (GFLOP/s)', id: 'peak', runner: runners.node, setup: { kind: 'peak' } }
+    const all = await alternate([peakSubject, ...stepSubjects(runners, batch)])
+    const peak = all.find((s) => s.id === 'peak')
+    const measured = all.filter((s) => s.id !== 'peak')
+    log(`simd128 ceiling in these windows: ${fmt(peak?.wall?.median)} GFLOP/s [${fmt(peak?.wall?.min)}–${fmt(peak?.wall?.max)}]`)
+    const ours = measured.find((s) => s.id === 'wasmgan-simd-node')
+    const rows = measured.map((s) => [
+      s.label,
+      fmt(s.wall.median),
+      `${fmt(s.wall.min)}–${fmt(s.wall.max)}`,
+      fmt(s.wall.median * batch, 0),
+      fmt((s.wall.median * batch * STEP_FLOP_PER_IMAGE) / 1e9),
+      ours ? `${fmt(ours.wall.median / s.wall.median, 2)}×` : '–',
+      fmt(s.cpu?.median),
+    ])
+    table(['implementation', 'steps/s', 'range', 'images/s', 'GFLOP/s*', 'wasmgan simd is', 'steps/CPU-s'], rows)
+    log(`  * ${STEP_FLOP_PER_IMAGE.toLocaleString('en-US')}·batch FLOP per step (the issue's count for the classic GAN step)`)
+    results.stepsPeak = { ...(results.stepsPeak ?? {}), [batch]: peak?.wall }
+    results.steps[batch] = measured.map(({ runner, setupResult, key, windows, ...s }) => ({
+      ...s,
+      runner,
+      setup: s.setup,
+      blas: setupResult?.blas,
+      windows,
+    }))
+  }
+}
+
+async function workersSection(runners, results) {
+  const batch = 256
+  log(`\n== Data-parallel training, batch ${batch}, micro-batches of ${MICRO} rows: steps/s, median of ${ROUNDS} alternating windows`)
+  const { node, chromium } = runners
+  const subjects = [
+    { label: 'Gan.train, one thread · Node', id: 'plain-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'simd', batch } },
+  ]
+  for (const [rt, runner] of [
+    ['Node', node],
+    ['Chromium', chromium],
+  ]) {
+    if (!runner) continue
+    for (const workers of [1, 2]) {
+      subjects.push({
+        label: `ParallelGan, ${workers} worker${workers > 1 ? 's' : ''} · ${rt}`,
+        id: `parallel-${workers}-${rt.toLowerCase()}`,
+        runner,
+        setup: { kind: 'wasmgan-parallel', variant: 'simd', batch, workers, microBatch: MICRO },
+      })
+    }
+  }
+  const measured = await alternate(subjects, { ms: QUICK ? 500 : 800 })
+  const get = (id) => measured.find((s) => s.id === id)?.wall?.median
+  table(
+    ['implementation', 'steps/s', 'range', 'images/s', 'vs 1 worker'],
+    measured.map((s) => {
+      const one = get(s.id.replace(/parallel-2/, 'parallel-1'))
+      return [
+        s.label,
+        fmt(s.wall.median),
+        `${fmt(s.wall.min)}–${fmt(s.wall.max)}`,
+        fmt(s.wall.median * batch, 0),
+        s.id.startsWith('parallel-2') && one ? `${fmt(s.wall.median / one, 2)}×` : '',
+      ]
+    }),
+  )
+  // What two threads can get on this machine at all: the ceiling loop, which
+  // needs no memory, on one thread and on two at once.
+  const pt = await node.call({ op: 'peakThreads', threads: 2, rounds: QUICK ? 2 : 3 })
+  const oneAlone = summary(pt.one)
+  const together = summary(pt.all.map((xs) => xs.reduce((a, b) => a + b, 0)))
+  log(
+    `ceiling loop on 1 thread: ${fmt(oneAlone.median)} GFLOP/s; on 2 threads at once: ${fmt(together.median)} in total ` +
+      `(${fmt(together.median / oneAlone.median, 2)}× one thread)`,
+  )
+  const identity = {}
+  for (const [name, runner] of [
+    ['node', node],
+    ['chromium', chromium],
+  ]) {
+    if (!runner) continue
+    const r = await runner.call({ op: 'parallelIdentity', batch, microBatch: MICRO, steps: QUICK ? 3 : 8, workerCounts: [1, 2] })
+    identity[name] = r
+    log(
+      `${name}: checkpoints after ${QUICK ? 3 : 8} steps with 1 and 2 workers and on one thread: ${r.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${r.hashes[0].slice(0, 16)}…)`,
+    )
+  }
+  results.workers = {
+    batch,
+    microBatch: MICRO,
+    subjects: measured.map(({ runner, setupResult, key, windows, ...s }) => ({ ...s, runner })),
+    identity,
+    peakThreads: { ...pt, oneThread: oneAlone, twoThreadsTotal: together, ratio: together.median / oneAlone.median },
+  }
+}
+
+async function inferenceSection(runners, results) {
+  const batch = 256
+  log(`\n== Generator inference, batch ${batch}: images/s, median of ${ROUNDS} alternating windows`)
+  const { node, tfjsWasm, tfjsCpu, python } = runners
+  const subjects = [
+    { label: 'wasmgan simd · Node', id: 'wasmgan-simd', runner: node, setup: { kind: 'wasmgan-sample', variant: 'simd', batch } },
+    { label: 'wasmgan scalar · Node', id: 'wasmgan-scalar', runner: node, setup: { kind: 'wasmgan-sample', variant: 'scalar', batch } },
+    { label: 'TF.js wasm', id: 'tfjs-wasm', runner: tfjsWasm, setup: { kind: 'tfjs-sample', backend: 'wasm', variant: 'fast', batch } },
+    { label: 'TF.js cpu', id: 'tfjs-cpu', runner: tfjsCpu, setup: { kind: 'tfjs-sample', backend: 'cpu', variant: 'fast', batch } },
+  ]
+  if (python) subjects.push({ label: 'PyTorch 1 thread', id: 'torch', runner: python, setup: { kind: 'torch-sample', batch } })
+  const measured = await alternate(subjects, { ms: QUICK ? 200 : 300 })
+  const ours = measured.find((s) => s.id === 'wasmgan-simd')
+  table(
+    ['implementation', 'images/s', 'range', 'wasmgan simd is'],
+    measured.map((s) => [
+      s.label,
+      fmt(s.wall.median * batch, 0),
+      `${fmt(s.wall.min * batch, 0)}–${fmt(s.wall.max * batch, 0)}`,
+      `${fmt(ours.wall.median / s.wall.median, 2)}×`,
+    ]),
+  )
+  results.inference = measured.map(({ runner, setupResult, key, windows, ...s }) => ({
+    ...s,
+    runner,
+    imagesPerSecond: s.wall.median * batch,
+  }))
+}
+
+async function memorySection(node, results) {
+  const [a, b] = MEMORY_STEPS
+  log(`\n== Memory: wasm module size after ${a} and after ${b.toLocaleString('en-US')} training steps (batch 64, simd, one model)`)
+  const r = await node.call({ op: 'memory', variant: 'simd', batch: 64, steps: MEMORY_STEPS })
+  const [p, q] = r.points
+  log(
+    `after ${p.steps} steps: ${p.heapBytes.toLocaleString('en-US')} bytes; after ${q.steps.toLocaleString('en-US')}: ${q.heapBytes.toLocaleString('en-US')} bytes → ${p.heapBytes === q.heapBytes ? 'equal' : 'GREW'}`,
+  )
+  log(`(${fmt((q.steps - p.steps) / (q.seconds - p.seconds))} steps/s over the long run)`)
+  results.memory = { ...r, equal: p.heapBytes === q.heapBytes }
+}
+
+// ---- targets -------------------------------------------------------------------------------
+function targets(results) {
+  const out = []
+  const get = (batch, id) => results.steps?.[batch]?.find((s) => s.id === id)?.wall?.median
+  // The ceiling measured in the same alternation as the step, else the kernel section's.
+  const peak = results.stepsPeak?.[256]?.median ?? results.kernels?.peak?.median
+  const add = (name, value, goal, ok, detail) => out.push({ name, value, goal, ok, detail })
+  const ours256 = get(256, 'wasmgan-simd-node')
+  if (ours256 && peak) {
+    const g = (ours256 * 256 * STEP_FLOP_PER_IMAGE) / 1e9
+    add('step at batch 256 vs the simd128 ceiling', g / peak, '≥ 70%', g / peak >= 0.7, `${fmt(g)} of ${fmt(peak)} GFLOP/s`)
+  }
+  const ours64 = get(64, 'wasmgan-simd-node')
+  const ratio = (id, goal, name) => {
+    const v = get(64, id)
+    if (ours64 && v) add(name, ours64 / v, `≥ ${goal}×`, ours64 / v >= goal, `${fmt(ours64)} vs ${fmt(v)} steps/s`)
+    else add(name, undefined, `≥ ${goal}×`, undefined, 'not measured')
+  }
+  ratio('torch', 1.5, 'batch 64 vs PyTorch (1 thread, its BLAS)')
+  ratio('tfjs-wasm-usual', 15, 'batch 64 vs TF.js wasm as usually written')
+  ratio('tfjs-wasm-fast', 4, 'batch 64 vs TF.js wasm, fastest variant')
+  for (const rt of ['bun', 'deno', 'chromium']) {
+    for (const batch of [64, 256]) {
+      const node = get(batch, 'wasmgan-simd-node')
+      const v = get(batch, `wasmgan-simd-${rt}`)
+      if (node && v) add(`${rt} vs Node at batch ${batch}`, v / node, 'within 15%', v / node >= 0.85, `${fmt(v)} vs ${fmt(node)} steps/s`)
+      else add(`${rt} vs Node at batch ${batch}`, undefined, 'within 15%', undefined, 'not measured')
+    }
+  }
+  if (results.workers) {
+    for (const rt of ['node', 'chromium']) {
+      const w = (n) => results.workers.subjects.find((s) => s.id === `parallel-${n}-${rt}`)?.wall?.median
+      const id = results.workers.identity[rt]
+      if (w(1) && w(2)) {
+        add(
+          `2 workers vs 1 at batch 256 (${rt})`,
+          w(2) / w(1),
+          '≥ 1.6×',
+          w(2) / w(1) >= 1.6 && id?.identical,
+          `${fmt(w(2))} vs ${fmt(w(1))} steps/s; ${id?.identical ? 'bit-identical' : 'NOT identical'}; ` +
+            `2 threads of the ceiling loop give ${fmt(results.workers.peakThreads.ratio, 2)}× one`,
+        )
+      }
+    }
+  }
+  if (results.memory) {
+    const [p, q] = results.memory.points
+    add(
+      `heap after ${p.steps} vs ${q.steps.toLocaleString('en-US')} steps`,
+      undefined,
+      'equal',
+      results.memory.equal,
+      `${p.heapBytes.toLocaleString('en-US')} vs ${q.heapBytes.toLocaleString('en-US')} bytes`,
+    )
+  }
+  return out
+}
+
+// ---- main ------------------------------------------------------------------------------------
+async function main() {
+  preflight()
+  const started = new Date()
+  const results = {
+    startedAt: started.toISOString(),
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtStart: loadavg() },
+    method: { rounds: ROUNDS, windowMs: WINDOW_MS, dataRows: 10000, quick: QUICK },
+    runtimes: {},
+  }
+  log(
+    `wasmgan benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  )
+  if (loadavg()[0] > 0.5 * cpus().length) note('the machine is busy: figures will be noisy (ratios measured side by side still hold best)')
+
+  await buildTfjsBundle()
+  const runners = {}
+  runners.node = new StdioRunner('node', process.execPath, ['bench/runner.mjs', DATA_DIR, '--node-extras'])
+  // TF.js has one global engine and backend per process: each backend gets its own runner.
+  runners.tfjsWasm = new StdioRunner('node-tfjs-wasm', process.execPath, ['bench/runner.mjs', DATA_DIR, '--node-extras'])
+  runners.tfjsCpu = new StdioRunner('node-tfjs-cpu', process.execPath, ['bench/runner.mjs', DATA_DIR, '--node-extras'])
+  const tryStart = async (name, make, why) => {
+    if (flag(`no-${name === 'chromium' ? 'browser' : name}`)) return
+    try {
+      const r = await make()
+      const hello = await r.call({ op: 'hello' })
+      runners[name] = r
+      results.runtimes[name] = { ...hello, ...(r.version ? { browser: r.version } : {}) }
+    } catch (e) {
+      note(`${name} left out: ${why ?? ''}${String(e.message).split('\n')[0]}`)
+    }
+  }
+  results.runtimes.node = await runners.node.call({ op: 'hello' })
+  await tryStart('bun', async () => {
+    if (!existsSync(BIN('bun'))) throw new Error('node_modules/.bin/bun not found (npm install)')
+    return new StdioRunner('bun', BIN('bun'), ['bench/runner.mjs', DATA_DIR])
+  })
+  await tryStart('deno', async () => {
+    if (!existsSync(BIN('deno'))) throw new Error('node_modules/.bin/deno not found (npm install)')
+    return new StdioRunner('deno', BIN('deno'), ['run', '-A', '--quiet', 'bench/runner.mjs', DATA_DIR])
+  })
+  await tryStart('chromium', () => BrowserRunner.start())
+  if (!flag('no-python')) {
+    const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' })
+    if (probe.status !== 0) {
+      note(
+        `PyTorch left out: ${PYTHON} cannot import torch. It is optional; install it with ` +
+          '`npm run setup:bench` (Debian: python3-torch and OpenBLAS, selected through update-alternatives).',
+      )
+    } else {
+      await tryStart('python', async () => new StdioRunner('python', PYTHON, ['bench/torch_gan.py', DATA_DIR]))
+      const blas = results.runtimes.python?.blas ?? []
+      if (results.runtimes.python) {
+        log(`PyTorch ${results.runtimes.python.torch}, ${results.runtimes.python.threads} thread, BLAS: ${blas.join(', ') || 'none found'}`)
+        if (!blas.some((b) => /openblas|mkl|blis/i.test(b)))
+          note('PyTorch uses a reference BLAS: run scripts/setup-bench.sh to select OpenBLAS')
+      }
+    }
+  }
+  for (const [name, r] of Object.entries(results.runtimes))
+    log(`runner ${name}: ${r.runtime} ${r.version}${r.browser ? ` (${r.browser})` : ''}`)
+
+  try {
+    if (SECTIONS.has('kernels')) await kernelsSection(runners.node, results)
+    if (SECTIONS.has('steps')) await stepsSection(runners, results)
+    if (SECTIONS.has('workers')) await workersSection(runners, results)
+    if (SECTIONS.has('inference')) await inferenceSection(runners, results)
+    if (SECTIONS.has('memory')) await memorySection(runners.node, results)
+  } finally {
+    await Promise.all(Object.values(runners).map((r) => r.close().catch(() => {})))
+  }
+
+  results.targets = targets(results)
+  results.machine.loadAverageAtEnd = loadavg()
+  results.seconds = (Date.now() - started.getTime()) / 1000
+  if (results.targets.length) {
+    log('\n== Targets (issue 6), from this run')
+    table(
+      ['target', 'measured', 'goal', 'met', 'detail'],
+      results.targets.map((t) => [
+        t.name,
+        t.value === undefined ? '–' : t.goal.includes('%') ? pct(t.value) : `${fmt(t.value, 2)}×`,
+        t.goal,
+        t.ok === undefined ? '–' : t.ok ? 'yes' : 'NO',
+        t.detail,
+      ]),
+    )
+  }
+  mkdirSync(dirname(JSON_OUT), { recursive: true })
+  writeFileSync(JSON_OUT, JSON.stringify(results, null, 2) + '\n')
+  log(
+    `\nwrote ${relative(ROOT, JSON_OUT)} (${fmt(results.seconds, 0)} s; load average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  )
+}
+
+main().catch((e) => {
+  console.error(`bench: FAIL ${e.stack ?? e}`)
+  process.exit(1)
+})

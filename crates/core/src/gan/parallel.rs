@@ -1,0 +1,350 @@
+//! Data-parallel training: the step of `gan.rs`, with each update's batch
+//! split into micro-batches whose gradients are summed in a fixed tree order
+//! (`crate::reduce`), so that several instances (workers) can each compute
+//! some micro-batches and still produce exactly the weights one instance
+//! would.
+//!
+//! A step is four phases, each a function here:
+//! 1. `partial_discriminator(lo, hi)`: every instance draws the whole batch
+//!    (real rows, latent vectors) so that samplers and RNGs stay in step, runs
+//!    G on the latent rows of micro-batches `lo..hi`, then D forward and
+//!    backward on their real and fake rows, and sums the D gradients of those
+//!    micro-batches into aligned blocks of the tree (`DpState::out`).
+//! 2. `apply_discriminator`: from the blocks of all instances (`DpState::all`),
+//!    the tree's root is the batch gradient; every instance takes the same
+//!    optimizer step, so all keep identical weights.
+//! 3. `partial_generator(lo, hi)`: the G gradients through the updated D for
+//!    the same micro-batches (their fakes from phase 1).
+//! 4. `apply_generator`, as 2.
+//!
+//! With `d_steps` > 1, phases 1–2 repeat before 3–4, as in `Gan::train`.
+//!
+//! Each micro-batch's gradient sums its rows in the order the whole batch has
+//! them (its real rows, then its fake rows), and its loss and D(x) sums are
+//! f64 sums in the same order, reduced by the same tree. With one micro-batch per batch
+//! every sum is the one `Gan::train` computes, so `train_micro(batch, batch)`
+//! equals `train(batch)` bit for bit; with more, results depend on the
+//! micro-batch size but not on how many instances share the micro-batches.
+
+use super::Gan;
+use crate::config::GanLoss;
+use crate::dataset::Dataset;
+use crate::error::{resize_f32, Error, Result};
+use crate::loss::{discriminator_loss, generator_loss, probability_sum};
+use crate::mlp::RowSplit;
+use crate::reduce::{self, Partials};
+
+/// f64 sums carried with each micro-batch's gradients: the loss and the sums
+/// of D's reported output on real and on fake rows (`output_sum`); the
+/// generator phase uses only the first.
+pub const SUMS: usize = 3;
+
+/// The numerator of `loss::mean_output`: Σ σ(l) under BCE and hinge, Σ l
+/// under least squares, in f64 and in order.
+fn output_sum(kind: GanLoss, logits: &[f32]) -> f64 {
+    match kind {
+        GanLoss::LeastSquares => logits.iter().map(|&l| l as f64).sum::<f64>(),
+        _ => probability_sum(logits),
+    }
+}
+
+/// A batch split into `count` micro-batches of `size` rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MicroBatches {
+    pub batch: usize,
+    pub size: usize,
+    pub count: usize,
+}
+
+impl MicroBatches {
+    pub fn new(batch: usize, size: usize) -> Result<MicroBatches> {
+        if size == 0 || batch == 0 || batch % size != 0 {
+            return Err(Error::invalid(format!(
+                "the micro-batch size must divide the batch size: batch {}, micro-batch {}",
+                batch, size
+            )));
+        }
+        Ok(MicroBatches {
+            batch,
+            size,
+            count: batch / size,
+        })
+    }
+}
+
+/// Scratch of the data-parallel path, kept between steps: once sized by the
+/// first step, later steps do not allocate.
+#[derive(Clone, Debug, Default)]
+pub struct DpState {
+    /// Gradient vector of each micro-batch of this instance's range.
+    leaves: Vec<f32>,
+    leaf_sums: Vec<f64>,
+    /// D's input `[real; fake]` for this instance's rows, when they are not the whole batch.
+    x: Vec<f32>,
+    /// The root's sums after an apply.
+    sums: [f64; SUMS],
+    /// Micro-batches whose fakes the last discriminator phase made.
+    range: Option<(usize, usize)>,
+    /// This instance's blocks after a `partial_*` phase.
+    pub out: Partials,
+    /// Every instance's blocks, read by `apply_*`.
+    pub all: Partials,
+}
+
+impl Gan {
+    fn check_micro(&self, data: &Dataset, mb: MicroBatches) -> Result<()> {
+        if data.dim != self.config.data_dim {
+            return Err(Error::invalid(format!(
+                "the dataset's rows have {} values but the model expects {} (dataDim)",
+                data.dim, self.config.data_dim
+            )));
+        }
+        if mb.batch > super::MAX_BATCH || mb.batch > data.count {
+            return Err(Error::invalid(format!(
+                "batch size must be at most {} and at most the dataset's {} rows, got {}",
+                super::MAX_BATCH,
+                data.count,
+                mb.batch
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_range(mb: MicroBatches, lo: usize, hi: usize) -> Result<()> {
+        if lo >= hi || hi > mb.count {
+            return Err(Error::invalid(format!(
+                "micro-batch range {}..{} is not a non-empty part of 0..{}",
+                lo, hi, mb.count
+            )));
+        }
+        Ok(())
+    }
+
+    /// Grows the leaf buffers for `n` micro-batches of `params` gradients.
+    fn reserve_leaves(st: &mut DpState, n: usize, params: usize) -> Result<()> {
+        resize_f32(&mut st.leaves, n * params, "micro-batch gradients")?;
+        if st.leaf_sums.len() < n * SUMS {
+            st.leaf_sums.resize(n * SUMS, 0.0);
+        }
+        Ok(())
+    }
+
+    /// Phase 1: draws this step's batch and sums the discriminator gradients
+    /// of micro-batches `lo..hi` into `st.out`.
+    pub fn partial_discriminator(
+        &mut self,
+        st: &mut DpState,
+        data: &Dataset,
+        mb: MicroBatches,
+        lo: usize,
+        hi: usize,
+    ) -> Result<()> {
+        self.check_micro(data, mb)?;
+        Self::check_range(mb, lo, hi)?;
+        let (b, mu) = (mb.batch, mb.size);
+        let (dim, latent) = (self.config.data_dim, self.config.latent);
+        let (r0, r1) = (lo * mu, hi * mu);
+        let w = r1 - r0;
+        self.reserve(b)?;
+        Self::reserve_leaves(st, hi - lo, self.d.params.len())?;
+        let buf = &mut self.buf;
+        // The whole batch, drawn by every instance so their states stay equal.
+        let (real, fake) = buf.xd[..2 * b * dim].split_at_mut(b * dim);
+        self.sampler.next_batch(self.config.seed, data, b, real)?;
+        self.images_seen += b as u64;
+        let z = &mut buf.z[..b * latent];
+        Self::draw_latent(self.config.latent_dist, &mut self.train_rng, z);
+        // This instance's fakes: G(z) for rows r0..r1, [w, dim].
+        self.g
+            .forward(&mut buf.g_ws, &z[r0 * latent..r1 * latent], w);
+        fake[r0 * dim..r1 * dim]
+            .copy_from_slice(&buf.g_ws.outs[self.g.layers.len() - 1][..w * dim]);
+        // D's input: each micro-batch's real rows then its fake rows,
+        // [2w, dim]. With one micro-batch that is the batch [real; fake] as
+        // `train` has it; with more, each micro-batch's rows are contiguous,
+        // so its loss and its gradient sum run over one slice.
+        let x: &[f32] = if w == b && mu == b {
+            &buf.xd[..2 * b * dim]
+        } else {
+            resize_f32(&mut st.x, 2 * w * dim, "discriminator batch")?;
+            for j in 0..hi - lo {
+                let (rows, at) = (
+                    (r0 + j * mu) * dim..(r0 + (j + 1) * mu) * dim,
+                    2 * j * mu * dim,
+                );
+                st.x[at..at + mu * dim].copy_from_slice(&buf.xd[rows.clone()]);
+                st.x[at + mu * dim..at + 2 * mu * dim]
+                    .copy_from_slice(&buf.xd[b * dim + rows.start..b * dim + rows.end]);
+            }
+            &st.x[..2 * w * dim]
+        };
+        // logits: [2w, 1]
+        self.d.forward(&mut buf.d_ws, x, 2 * w);
+        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * w];
+        let dlogits = &mut buf.dlogits[..2 * w];
+        let kind = self.config.loss;
+        for j in 0..hi - lo {
+            let rows = 2 * j * mu..2 * (j + 1) * mu;
+            // The same function `train` applies to the whole batch.
+            let loss = discriminator_loss(
+                kind,
+                &logits[rows.clone()],
+                mu,
+                1.0 - self.config.label_smoothing,
+                &mut buf.d_targets[rows.clone()],
+                &mut dlogits[rows.clone()],
+                // Each half of the batch is a mean over b rows.
+                1.0 / b as f32,
+            );
+            let (real, fake) = logits[rows].split_at(mu);
+            st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[
+                loss,
+                output_sum(kind, real),
+                output_sum(kind, fake),
+            ]);
+        }
+        let split = RowSplit {
+            groups: hi - lo,
+            size: 2 * mu,
+        };
+        let p = self.d.params.len();
+        self.d.backward_split(
+            &mut buf.d_ws,
+            x,
+            2 * w,
+            dlogits,
+            Some((split, &mut st.leaves[..(hi - lo) * p])),
+            None,
+        );
+        st.out.reset(p, SUMS);
+        reduce::reduce_range(
+            lo,
+            hi,
+            &mut st.leaves[..(hi - lo) * p],
+            &mut st.leaf_sums[..(hi - lo) * SUMS],
+            &mut st.out,
+        );
+        st.range = Some((lo, hi));
+        Ok(())
+    }
+
+    /// Phase 2: the discriminator update from every instance's blocks in `st.all`.
+    pub fn apply_discriminator(&mut self, st: &mut DpState, mb: MicroBatches) -> Result<()> {
+        reduce::combine(mb.count, &mut st.all, &mut self.d.grads, &mut st.sums)?;
+        let b = mb.batch as f64;
+        self.metrics.d_loss = st.sums[0] / b;
+        self.metrics.d_real = st.sums[1] / b;
+        self.metrics.d_fake = st.sums[2] / b;
+        self.d_opt.step(&mut self.d.params, &self.d.grads);
+        Ok(())
+    }
+
+    /// Phase 3: sums the generator gradients through the updated D of
+    /// micro-batches `lo..hi` (the range of the last phase 1) into `st.out`.
+    pub fn partial_generator(
+        &mut self,
+        st: &mut DpState,
+        mb: MicroBatches,
+        lo: usize,
+        hi: usize,
+    ) -> Result<()> {
+        Self::check_range(mb, lo, hi)?;
+        if st.range != Some((lo, hi)) || self.buf.rows < mb.batch {
+            return Err(Error::invalid(format!(
+                "the generator phase for micro-batches {}..{} must follow a discriminator phase for the same micro-batches",
+                lo, hi
+            )));
+        }
+        let (b, mu) = (mb.batch, mb.size);
+        let (dim, latent) = (self.config.data_dim, self.config.latent);
+        let (r0, r1) = (lo * mu, hi * mu);
+        let w = r1 - r0;
+        Self::reserve_leaves(st, hi - lo, self.g.params.len())?;
+        let buf = &mut self.buf;
+        let fake = &buf.xd[(b + r0) * dim..(b + r1) * dim];
+        // logits: [w, 1]
+        self.d.forward(&mut buf.d_ws, fake, w);
+        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..w];
+        let dlogits = &mut buf.dlogits[..w];
+        for j in 0..hi - lo {
+            let r = j * mu..(j + 1) * mu;
+            let loss = generator_loss(
+                self.config.loss,
+                &logits[r.clone()],
+                &mut buf.g_targets[r.clone()],
+                &mut dlogits[r],
+                1.0 / b as f32,
+            );
+            st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[loss, 0.0, 0.0]);
+        }
+        // dL/dfake: [w, dim]; D's parameter gradients are not needed here.
+        self.d.backward(
+            &mut buf.d_ws,
+            fake,
+            w,
+            dlogits,
+            false,
+            Some(&mut buf.d_fake[..w * dim]),
+        );
+        let split = RowSplit {
+            groups: hi - lo,
+            size: mu,
+        };
+        let p = self.g.params.len();
+        let z = &buf.z[r0 * latent..r1 * latent];
+        self.g.backward_split(
+            &mut buf.g_ws,
+            z,
+            w,
+            &buf.d_fake[..w * dim],
+            Some((split, &mut st.leaves[..(hi - lo) * p])),
+            None,
+        );
+        st.out.reset(p, SUMS);
+        reduce::reduce_range(
+            lo,
+            hi,
+            &mut st.leaves[..(hi - lo) * p],
+            &mut st.leaf_sums[..(hi - lo) * SUMS],
+            &mut st.out,
+        );
+        Ok(())
+    }
+
+    /// Phase 4: the generator update from every instance's blocks in `st.all`;
+    /// completes the step.
+    pub fn apply_generator(&mut self, st: &mut DpState, mb: MicroBatches) -> Result<()> {
+        reduce::combine(mb.count, &mut st.all, &mut self.g.grads, &mut st.sums)?;
+        self.metrics.g_loss = st.sums[0] / mb.batch as f64;
+        self.g_opt.step(&mut self.g.params, &self.g.grads);
+        self.update_ema();
+        self.step += 1;
+        Ok(())
+    }
+
+    /// `train` in the data-parallel order on one instance: batches of `batch`
+    /// rows in micro-batches of `micro` rows. Gives the weights that any
+    /// number of instances sharing the micro-batches give.
+    pub fn train_micro(
+        &mut self,
+        st: &mut DpState,
+        data: &Dataset,
+        batch: usize,
+        micro: usize,
+        steps: u32,
+    ) -> Result<()> {
+        let mb = MicroBatches::new(batch, micro)?;
+        self.check_micro(data, mb)?;
+        for _ in 0..steps {
+            for _ in 0..self.config.d_steps {
+                self.partial_discriminator(st, data, mb, 0, mb.count)?;
+                core::mem::swap(&mut st.out, &mut st.all);
+                self.apply_discriminator(st, mb)?;
+            }
+            self.partial_generator(st, mb, 0, mb.count)?;
+            core::mem::swap(&mut st.out, &mut st.all);
+            self.apply_generator(st, mb)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! Data-parallel training: micro-batch gradients summed in the fixed tree
+//! order give weights that do not depend on how many instances share the
+//! micro-batches, and one micro-batch per batch is exactly `Gan::train`.
+
+use wasmgan_core::checkpoint;
+use wasmgan_core::config::GanLoss;
+use wasmgan_core::rng::Rng;
+use wasmgan_core::{Dataset, DpState, Gan, GanConfig, MicroBatches};
+
+fn config(seed: u64, d_steps: u32) -> GanConfig {
+    GanConfig {
+        latent: 8,
+        data_dim: 20,
+        g_hidden: vec![16, 9],
+        d_hidden: vec![12],
+        seed,
+        d_steps,
+        label_smoothing: 0.1,
+        ..GanConfig::default()
+    }
+}
+
+fn toy_data(count: usize, dim: usize) -> Dataset {
+    let mut d = Dataset::new(count, dim, false).unwrap();
+    let mut r = Rng::new(77);
+    for x in d.images.iter_mut() {
+        *x = r.uniform_f32() * 2.0 - 1.0;
+    }
+    d
+}
+
+fn assert_same(a: &Gan, b: &Gan, what: &str) {
+    let (x, y) = (checkpoint::save(a), checkpoint::save(b));
+    if x != y {
+        let at = x.iter().zip(&y).position(|(p, q)| p != q).unwrap_or(0);
+        panic!("{}: checkpoints differ first at byte {}", what, at);
+    }
+    assert_eq!(a.metrics, b.metrics, "{}: metrics", what);
+}
+
+/// `steps` steps with `workers` instances, each owning a contiguous share of
+/// the micro-batches; their blocks cross "the wire" (Partials::write/read) as
+/// between threads. Returns the instances.
+fn run_workers(
+    cfg: &GanConfig,
+    data: &Dataset,
+    batch: usize,
+    micro: usize,
+    workers: usize,
+    steps: u32,
+) -> Vec<Gan> {
+    let mb = MicroBatches::new(batch, micro).unwrap();
+    let mut gans: Vec<Gan> = (0..workers)
+        .map(|_| Gan::new(cfg.clone()).unwrap())
+        .collect();
+    let mut states: Vec<DpState> = (0..workers).map(|_| DpState::default()).collect();
+    let range = |w: usize| (mb.count * w / workers, mb.count * (w + 1) / workers);
+    let exchange = |gans: &mut Vec<Gan>, states: &mut Vec<DpState>, generator: bool| {
+        let mut wire = Vec::new();
+        for (w, (gan, st)) in gans.iter_mut().zip(states.iter_mut()).enumerate() {
+            let (lo, hi) = range(w);
+            if generator {
+                gan.partial_generator(st, mb, lo, hi).unwrap();
+            } else {
+                gan.partial_discriminator(st, data, mb, lo, hi).unwrap();
+            }
+            st.out.write(&mut wire);
+        }
+        // Every instance reads all blocks, in reverse worker order for good measure.
+        for (gan, st) in gans.iter_mut().zip(states.iter_mut()) {
+            let (p, s) = (st.out.params, st.out.sums_len);
+            st.all.reset(p, s);
+            st.all.read(&wire).unwrap();
+            st.all.nodes.reverse();
+            let blocks = st.all.len();
+            let grads: Vec<Vec<f32>> = (0..blocks)
+                .rev()
+                .map(|i| st.all.grads_of(i).to_vec())
+                .collect();
+            let sums: Vec<Vec<f64>> = (0..blocks)
+                .rev()
+                .map(|i| st.all.sums_of(i).to_vec())
+                .collect();
+            st.all.grads = grads.concat();
+            st.all.sums = sums.concat();
+            if generator {
+                gan.apply_generator(st, mb).unwrap();
+            } else {
+                gan.apply_discriminator(st, mb).unwrap();
+            }
+        }
+    };
+    for _ in 0..steps {
+        for _ in 0..cfg.d_steps {
+            exchange(&mut gans, &mut states, false);
+        }
+        exchange(&mut gans, &mut states, true);
+    }
+    gans
+}
+
+/// Every loss, and the weight average, through the data-parallel phases.
+fn variants() -> Vec<GanConfig> {
+    let mut out = Vec::new();
+    for (loss, ema) in [
+        (GanLoss::Bce, 0.0),
+        (GanLoss::Hinge, 0.99),
+        (GanLoss::LeastSquares, 0.0),
+    ] {
+        for d_steps in [1, 2] {
+            out.push(GanConfig {
+                loss,
+                ema_decay: ema,
+                ..config(5, d_steps)
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn one_micro_batch_per_batch_is_exactly_train() {
+    for cfg in variants() {
+        let data = toy_data(70, 20);
+        let mut a = Gan::new(cfg.clone()).unwrap();
+        let mut b = Gan::new(cfg.clone()).unwrap();
+        a.train(&data, 12, 9).unwrap();
+        b.train_micro(&mut DpState::default(), &data, 12, 12, 9)
+            .unwrap();
+        assert_same(&a, &b, &format!("{:?} d_steps {}", cfg.loss, cfg.d_steps));
+    }
+}
+
+#[test]
+fn weights_do_not_depend_on_the_number_of_workers() {
+    let data = toy_data(90, 20);
+    let cfgs = variants();
+    for (i, (batch, micro)) in [(12, 3), (16, 2), (10, 2)].into_iter().enumerate() {
+        let cfg = cfgs[(2 * i + 1) % cfgs.len()].clone();
+        let mut single = Gan::new(cfg.clone()).unwrap();
+        single
+            .train_micro(&mut DpState::default(), &data, batch, micro, 6)
+            .unwrap();
+        for workers in 1..=batch / micro {
+            let gans = run_workers(&cfg, &data, batch, micro, workers, 6);
+            for (w, g) in gans.iter().enumerate() {
+                assert_same(
+                    g,
+                    &single,
+                    &format!(
+                        "batch {} micro {}: worker {} of {}",
+                        batch, micro, w, workers
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_micro_batch_size_changes_the_sums_so_the_test_above_can_fail() {
+    let data = toy_data(90, 20);
+    let mut a = Gan::new(config(7, 1)).unwrap();
+    let mut b = Gan::new(config(7, 1)).unwrap();
+    a.train_micro(&mut DpState::default(), &data, 16, 16, 3)
+        .unwrap();
+    b.train_micro(&mut DpState::default(), &data, 16, 2, 3)
+        .unwrap();
+    assert_ne!(checkpoint::save(&a), checkpoint::save(&b));
+    // ... while training the same: the two runs' weights stay close.
+    let (pa, pb) = (&a.g.params, &b.g.params);
+    let diff = pa
+        .iter()
+        .zip(pb)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(diff < 1e-4, "max difference {}", diff);
+}
+
+#[test]
+fn misuse_is_refused() {
+    let data = toy_data(40, 20);
+    let mut g = Gan::new(config(1, 1)).unwrap();
+    let mut st = DpState::default();
+    assert!(MicroBatches::new(12, 5).is_err());
+    assert!(MicroBatches::new(12, 0).is_err());
+    let mb = MicroBatches::new(12, 3).unwrap();
+    assert!(g.partial_discriminator(&mut st, &data, mb, 2, 2).is_err());
+    assert!(g.partial_discriminator(&mut st, &data, mb, 3, 5).is_err());
+    // The generator phase needs the discriminator phase of the same range first.
+    assert!(g.partial_generator(&mut st, mb, 0, 4).is_err());
+    g.partial_discriminator(&mut st, &data, mb, 0, 2).unwrap();
+    assert!(g.partial_generator(&mut st, mb, 0, 4).is_err());
+    // An apply needs blocks covering every micro-batch.
+    core::mem::swap(&mut st.out, &mut st.all);
+    assert!(g.apply_discriminator(&mut st, mb).is_err());
+    let wide = toy_data(40, 21);
+    assert!(g.train_micro(&mut st, &wide, 12, 3, 1).is_err());
+}

@@ -1,0 +1,57 @@
+/**
+ * The messages between {@link ParallelGan} and its workers
+ * (`parallel-worker.ts`). Everything here survives structured cloning.
+ */
+
+import type { ErrorCode } from './errors.js'
+import type { GanConfig, ResolvedGanConfig } from './config.js'
+import type { StepMetrics } from './gan.js'
+
+/** 0: the discriminator's half of a step; 1: the generator's. */
+export type Phase = 0 | 1
+
+/** What the main thread asks of a worker. */
+export type ParallelRequestBody =
+  | { op: 'init'; module: WebAssembly.Module; config?: GanConfig; checkpoint?: Uint8Array }
+  | { op: 'data'; dataId: number; images: Float32Array; count: number; dim: number }
+  | {
+      op: 'run'
+      /**
+       * The optimizer step from every worker's partial sums: either `bytes`
+       * (their wire forms, concatenated), or `lengths[w]` bytes at the start of
+       * each worker's `shared` buffer, in worker order.
+       */
+      apply?: { phase: Phase; batch: number; micro: number; bytes?: Uint8Array; lengths?: number[] }
+      /** This worker's partial sums for micro-batches `lo..hi` of `phase`. */
+      partial?: { phase: Phase; dataId: number; batch: number; micro: number; lo: number; hi: number }
+      /**
+       * Exchange buffers shared by all threads (when the runtime has
+       * SharedArrayBuffer): the apply reads every worker's sums from `read`
+       * (the previous exchange's buffers, one per worker), the partial writes
+       * this worker's to `write` (one of the other set: two sets alternate,
+       * so no worker overwrites sums another is still reading). The sums are
+       * never copied on the main thread nor allocated per step.
+       */
+      shared?: { read: SharedArrayBuffer[]; write: SharedArrayBuffer }
+    }
+  | { op: 'save'; meta?: Record<string, unknown> }
+  | { op: 'dispose' }
+
+/** A request as posted: with the id its reply carries. */
+export type ParallelRequest = ParallelRequestBody & { id: number }
+
+/** The answer to one request. */
+export type ParallelReply =
+  | {
+      id: number
+      ok: true
+      /** The partial sums, when they were not written to the shared buffer (too small, or none). */
+      partial?: Uint8Array
+      /** Length of the partial sums written to the shared buffer. */
+      partialLength?: number
+      metrics?: StepMetrics
+      bytes?: Uint8Array
+      /** The model's config, after `init`. */
+      config?: ResolvedGanConfig
+    }
+  | { id: number; ok: false; error: { code: ErrorCode; message: string } }

@@ -1,0 +1,122 @@
+/**
+ * The data-parallel worker: one module instance and one replica of the model
+ * on its own thread, driven by {@link ParallelGan}. It is bundled on its own
+ * (`scripts/build-parallel-worker.mjs`) into a script the package embeds as
+ * text, so no bundler has to know that the package starts workers; the main
+ * thread posts it the compiled `WebAssembly.Module`, so the embedded wasm is
+ * not shipped twice.
+ *
+ * Each `run` request may carry an `apply` (the optimizer step from every
+ * worker's partial sums of the previous phase) and a `partial` (this worker's
+ * sums for its micro-batches of the next phase); doing both in one message
+ * halves the round trips per step.
+ */
+
+import { Status } from './abi.js'
+import { WasmganError } from './errors.js'
+import { Gan, ganInternals } from './gan.js'
+import { instantiate } from './load.js'
+import type { Runtime } from './runtime.js'
+import { uploadData, type TrainingData } from './upload.js'
+import type { ParallelReply, ParallelRequest } from './parallel-protocol.js'
+import type { StepMetrics } from './gan.js'
+
+/** `self` in a Web Worker, `parentPort` under worker_threads. */
+export interface WorkerPort {
+  postMessage(message: unknown, transfer?: Transferable[]): void
+  on?(event: 'message', listener: (data: unknown) => void): void
+  addEventListener?(event: 'message', listener: (e: { data: unknown }) => void): void
+}
+
+/** Starts answering requests on `port`. */
+export function start(port: WorkerPort): void {
+  let rt: Runtime | undefined
+  let gan: Gan | undefined
+  const datasets = new Map<number, TrainingData>()
+
+  const model = (): Gan => {
+    if (!gan) throw new WasmganError('E_INTERNAL', 'the worker has no model yet')
+    return gan
+  }
+
+  async function handle(req: ParallelRequest): Promise<{ reply: Omit<ParallelReply, 'id' | 'ok'>; transfer: Transferable[] }> {
+    switch (req.op) {
+      case 'init': {
+        rt = await instantiate({ source: req.module })
+        gan = req.checkpoint ? Gan.load(req.checkpoint, { runtime: rt }) : new Gan(req.config ?? {}, { runtime: rt })
+        return { reply: { config: gan.config }, transfer: [] }
+      }
+      case 'data':
+        datasets.set(req.dataId, { images: req.images, count: req.count, dim: req.dim })
+        return { reply: {}, transfer: [] }
+      case 'run': {
+        const { rt: r, handle } = ganInternals(model())
+        const shared = req.shared
+        if (req.apply) {
+          const { bytes, lengths, batch, micro, phase } = req.apply
+          const total = bytes ? bytes.length : lengths!.reduce((a, b) => a + b, 0)
+          const ptr = r.call((x) => x.gan_dp_input(handle, total))
+          if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
+          if (bytes) r.writeBytes(ptr, bytes)
+          else {
+            let at = ptr
+            lengths!.forEach((len, w) => {
+              r.writeBytes(at, new Uint8Array(shared!.read[w], 0, len))
+              at += len
+            })
+          }
+          r.check(
+            r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total)),
+            'applying the combined gradients',
+          )
+        }
+        const reply: { partial?: Uint8Array; partialLength?: number; metrics?: StepMetrics } = {}
+        if (req.partial) {
+          const { dataId, batch, micro, phase, lo, hi } = req.partial
+          const data = datasets.get(dataId)
+          if (!data) throw new WasmganError('E_INTERNAL', `the worker has no dataset ${dataId}`)
+          const d = uploadData(r, data)
+          r.check(
+            r.call((x) => x.gan_dp_partial(handle, d.handle, batch, micro, phase, lo, hi)),
+            'computing partial sums',
+          )
+          const out = shared?.write
+          const written = r.call((x) => {
+            const len = x.wg_result_len()
+            if (!out || len > out.byteLength) return -1
+            // Straight from the module's memory into the shared buffer: no allocation per step.
+            new Uint8Array(out, 0, len).set(new Uint8Array(x.memory.buffer, x.wg_result_ptr(), len))
+            return len
+          })
+          if (written >= 0) reply.partialLength = written
+          else reply.partial = r.resultBytes()
+        }
+        reply.metrics = model().metrics
+        return { reply, transfer: reply.partial ? [reply.partial.buffer] : [] }
+      }
+      case 'save': {
+        const bytes = model().save(req.meta)
+        return { reply: { bytes }, transfer: [bytes.buffer] }
+      }
+      case 'dispose':
+        gan?.dispose()
+        gan = undefined
+        return { reply: {}, transfer: [] }
+    }
+  }
+
+  const onRequest = (req: ParallelRequest) => {
+    handle(req).then(
+      ({ reply, transfer }) => port.postMessage({ id: req.id, ok: true, ...reply } satisfies ParallelReply, transfer),
+      (e: unknown) => {
+        const error =
+          e instanceof WasmganError
+            ? { code: e.code, message: e.message }
+            : { code: 'E_INTERNAL' as const, message: `a data-parallel worker failed: ${e instanceof Error ? e.message : String(e)}` }
+        port.postMessage({ id: req.id, ok: false, error } satisfies ParallelReply)
+      },
+    )
+  }
+  if (typeof port.on === 'function') port.on('message', (data) => onRequest(data as ParallelRequest))
+  else port.addEventListener!('message', (e) => onRequest(e.data as ParallelRequest))
+}
