@@ -219,11 +219,28 @@ fn reads_version_1_checkpoints_bit_for_bit() {
     let mut fresh = Gan::new(small_config(3)).unwrap();
     fresh.train(&toy_data(50, 20), 8, 20).unwrap();
     fresh.meta = b"{\"dataset\":\"toy\"}".to_vec();
-    // The unconditional step is unchanged by the conditional code paths, and
-    // the v1 reader restores everything: saving both gives identical v2 bytes.
+    // The v1 reader restores everything: the same run today matches it. Not
+    // bit for bit since tanh became a Cephes-style kernel (≤ 2 ulp from libm's,
+    // after the fixture was written), so to float rounding.
     assert_eq!(old.step, 20);
-    assert_eq!(old.g.params, fresh.g.params);
-    same_bytes(&checkpoint::save(&old), &checkpoint::save(&fresh));
+    assert_eq!(old.g_opt.t, fresh.g_opt.t);
+    assert_eq!(old.sampler.epoch, fresh.sampler.epoch);
+    assert_eq!(old.sampler.cursor, fresh.sampler.cursor);
+    for (a, b) in old
+        .g
+        .params
+        .iter()
+        .zip(&fresh.g.params)
+        .chain(old.d.params.iter().zip(&fresh.d.params))
+    {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{} vs {}", a, b);
+    }
+    // And re-saving what was read (as v2) reads back to the same bytes.
+    let resaved = checkpoint::save(&old);
+    same_bytes(
+        &checkpoint::save(&checkpoint::load(&resaved).unwrap()),
+        &resaved,
+    );
     assert_eq!(checkpoint::kind_of(v1).unwrap(), checkpoint::Kind::Gan);
     // A v1 file may not carry sections that only exist from v2 on.
     let mut b = v1[..v1.len() - 4].to_vec();
