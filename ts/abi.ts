@@ -256,7 +256,8 @@ export interface WasmganExports {
    * Data-parallel phase for micro-batches `lo..hi` of the step: `phase` 0 draws
    * the step's batch and sums D's gradients, 1 sums G's (after the phase-0
    * apply). The partial sums are left in the result buffer (wire form in
-   * crates/core/src/reduce.rs).
+   * crates/core/src/reduce.rs). Phase 2, after phase 1, draws the next
+   * step's batch ahead of its phase 0 (no result; `lo`, `hi` unused).
    */
   gan_dp_partial(gan: Handle, data: Handle, batch: number, micro: number, phase: number, lo: number, hi: number): StatusCode
   /** A buffer of at least `bytes` bytes for `gan_dp_apply`'s input, owned by the model; 0 on failure. */

@@ -22,8 +22,13 @@ export type ParallelRequestBody =
        * each worker's `shared` buffer, in worker order.
        */
       apply?: { phase: Phase; batch: number; micro: number; bytes?: Uint8Array; lengths?: number[] }
-      /** This worker's partial sums for micro-batches `lo..hi` of `phase`. */
-      partial?: { phase: Phase; dataId: number; batch: number; micro: number; lo: number; hi: number }
+      /**
+       * This worker's partial sums for micro-batches `lo..hi` of `phase`. With
+       * `prefetch` (generator phase, another step follows), the worker then
+       * draws the next step's batch right after replying, while the sums are
+       * being exchanged.
+       */
+      partial?: { phase: Phase; dataId: number; batch: number; micro: number; lo: number; hi: number; prefetch?: boolean }
       /**
        * Exchange buffers shared by all threads (when the runtime has
        * SharedArrayBuffer): the apply reads every worker's sums from `read`

@@ -39,7 +39,17 @@ export function start(port: WorkerPort): void {
     return gan
   }
 
-  async function handle(req: ParallelRequest): Promise<{ reply: Omit<ParallelReply, 'id' | 'ok'>; transfer: Transferable[] }> {
+  /** A failure of work done after a reply (a prefetch), reported with the next request. */
+  let deferred: unknown
+
+  async function handle(
+    req: ParallelRequest,
+  ): Promise<{ reply: Omit<ParallelReply, 'id' | 'ok'>; transfer: Transferable[]; after?: () => void }> {
+    if (deferred !== undefined) {
+      const e = deferred
+      deferred = undefined
+      throw e
+    }
     switch (req.op) {
       case 'init': {
         rt = await instantiate({ source: req.module })
@@ -92,7 +102,16 @@ export function start(port: WorkerPort): void {
           else reply.partial = r.resultBytes()
         }
         reply.metrics = model().metrics
-        return { reply, transfer: reply.partial ? [reply.partial.buffer] : [] }
+        const p = req.partial
+        // Phase 2 of gan_dp_partial: draw the next step's batch, after the reply is on its way.
+        const after = p?.prefetch
+          ? () =>
+              r.check(
+                r.call((x) => x.gan_dp_partial(handle, uploadData(r, datasets.get(p.dataId)!).handle, p.batch, p.micro, 2, 0, 0)),
+                'drawing the next batch',
+              )
+          : undefined
+        return { reply, transfer: reply.partial ? [reply.partial.buffer] : [], after }
       }
       case 'save': {
         const bytes = model().save(req.meta)
@@ -107,7 +126,14 @@ export function start(port: WorkerPort): void {
 
   const onRequest = (req: ParallelRequest) => {
     handle(req).then(
-      ({ reply, transfer }) => port.postMessage({ id: req.id, ok: true, ...reply } satisfies ParallelReply, transfer),
+      ({ reply, transfer, after }) => {
+        port.postMessage({ id: req.id, ok: true, ...reply } satisfies ParallelReply, transfer)
+        try {
+          after?.()
+        } catch (e) {
+          deferred = e
+        }
+      },
       (e: unknown) => {
         const error =
           e instanceof WasmganError

@@ -321,7 +321,7 @@ export class ParallelGan {
       let apply: { phase: Phase; parts: Uint8Array[] } | { phase: Phase; lengths: number[] } | undefined
       // One exchange: each worker applies the previous phase's sums (if any)
       // and computes its sums for `phase` (if any).
-      const exchange = async (phase: Phase | undefined) => {
+      const exchange = async (phase: Phase | undefined, prefetch = false) => {
         // Two sets of shared buffers alternate: this exchange writes one and reads the other.
         const write = this.#shared?.[this.#parity]
         const read = this.#shared?.[1 - this.#parity]
@@ -338,7 +338,7 @@ export class ParallelGan {
               transfer.push(bytes.buffer)
               applyMsg = { phase: apply.phase, batch, micro, bytes }
             }
-            const partial = phase === undefined ? undefined : { phase, dataId, batch, micro, lo: ranges[w][0], hi: ranges[w][1] }
+            const partial = phase === undefined ? undefined : { phase, dataId, batch, micro, lo: ranges[w][0], hi: ranges[w][1], prefetch }
             return h.request(
               { op: 'run', apply: applyMsg, partial, shared: write && read ? { read, write: write[w] } : undefined },
               transfer,
@@ -366,7 +366,8 @@ export class ParallelGan {
       }
       for (let s = 0; s < steps; s++) {
         for (let k = 0; k < this.config.dSteps; k++) await exchange(0)
-        await exchange(1)
+        // While the generator's sums travel, workers draw the next step's batch.
+        await exchange(1, s + 1 < steps)
       }
       if (apply) await exchange(undefined)
     } finally {

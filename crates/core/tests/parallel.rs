@@ -90,11 +90,17 @@ fn run_workers(
             }
         }
     };
-    for _ in 0..steps {
+    for step in 0..steps {
         for _ in 0..cfg.d_steps {
             exchange(&mut gans, &mut states, false);
         }
         exchange(&mut gans, &mut states, true);
+        // Workers draw the next step's batch while sums are exchanged.
+        if step + 1 < steps {
+            for (gan, st) in gans.iter_mut().zip(states.iter_mut()) {
+                gan.prefetch_batch(st, data, mb).unwrap();
+            }
+        }
     }
     gans
 }
@@ -194,6 +200,16 @@ fn misuse_is_refused() {
     // An apply needs blocks covering every micro-batch.
     core::mem::swap(&mut st.out, &mut st.all);
     assert!(g.apply_discriminator(&mut st, mb).is_err());
+    // A batch is prefetched once, after a generator phase, and used by the next step of the same size.
+    let mut h = Gan::new(config(1, 1)).unwrap();
+    let mut hs = DpState::default();
+    assert!(h.prefetch_batch(&mut hs, &data, mb).is_err());
+    h.train_micro(&mut hs, &data, 12, 3, 1).unwrap();
+    h.prefetch_batch(&mut hs, &data, mb).unwrap();
+    assert!(h.prefetch_batch(&mut hs, &data, mb).is_err());
+    assert!(h
+        .partial_discriminator(&mut hs, &data, MicroBatches::new(6, 3).unwrap(), 0, 2)
+        .is_err());
     let wide = toy_data(40, 21);
     assert!(g.train_micro(&mut st, &wide, 12, 3, 1).is_err());
 }

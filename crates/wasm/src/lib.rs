@@ -390,7 +390,8 @@ fn phase_of(phase: u32) -> Result<bool> {
 
 /// Data-parallel phase 1 or 3: this instance's partial sums for
 /// micro-batches `lo..hi`, left in the result buffer (wire form of
-/// `reduce::Partials`).
+/// `reduce::Partials`). Phase 2 instead draws the next step's batch ahead
+/// (`Gan::prefetch_batch`; `lo`, `hi` unused, no result).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn gan_dp_partial(
@@ -403,11 +404,16 @@ pub extern "C" fn gan_dp_partial(
     hi: u32,
 ) -> i32 {
     status(with(|s| {
-        let generator = phase_of(phase)?;
+        if phase > 2 {
+            return Err(Error::invalid(format!(
+                "phase must be 0 (discriminator), 1 (generator) or 2 (prefetch), got {}",
+                phase
+            )));
+        }
         let gi = slot(&mut s.gans, h, "GAN")?;
         let mb = MicroBatches::new(batch as usize, micro as usize)?;
         let (lo, hi) = (lo as usize, hi as usize);
-        if generator {
+        if phase == 1 {
             let slot = s.gans[gi].as_mut().expect("checked");
             slot.gan.partial_generator(&mut slot.dp, mb, lo, hi)?;
         } else {
@@ -415,6 +421,9 @@ pub extern "C" fn gan_dp_partial(
             let (gans, datasets) = (&mut s.gans, &s.datasets);
             let slot = gans[gi].as_mut().expect("checked");
             let data = datasets[di].as_ref().expect("checked");
+            if phase == 2 {
+                return slot.gan.prefetch_batch(&mut slot.dp, data, mb);
+            }
             slot.gan
                 .partial_discriminator(&mut slot.dp, data, mb, lo, hi)?;
         }

@@ -85,6 +85,8 @@ pub struct DpState {
     sums: [f64; SUMS],
     /// Micro-batches whose fakes the last discriminator phase made.
     range: Option<(usize, usize)>,
+    /// Rows of a batch drawn ahead by `prefetch_batch`.
+    prefetched: Option<usize>,
     /// This instance's blocks after a `partial_*` phase.
     pub out: Partials,
     /// Every instance's blocks, read by `apply_*`.
@@ -147,13 +149,21 @@ impl Gan {
         let w = r1 - r0;
         self.reserve(b)?;
         Self::reserve_leaves(st, hi - lo, self.d.params.len())?;
+        // The whole batch, drawn by every instance so their states stay equal
+        // (unless `prefetch_batch` drew it already).
+        match st.prefetched.take() {
+            Some(pb) if pb == b => {}
+            Some(pb) => {
+                return Err(Error::invalid(format!(
+                    "a batch of {} rows was prefetched, but this phase has batches of {}",
+                    pb, b
+                )))
+            }
+            None => self.draw_batch(data, b)?,
+        }
         let buf = &mut self.buf;
-        // The whole batch, drawn by every instance so their states stay equal.
-        let (real, fake) = buf.xd[..2 * b * dim].split_at_mut(b * dim);
-        self.sampler.next_batch(self.config.seed, data, b, real)?;
-        self.images_seen += b as u64;
-        let z = &mut buf.z[..b * latent];
-        Self::draw_latent(self.config.latent_dist, &mut self.train_rng, z);
+        let fake = &mut buf.xd[b * dim..2 * b * dim];
+        let z = &buf.z[..b * latent];
         // This instance's fakes: G(z) for rows r0..r1, [w, dim].
         self.g
             .forward(&mut buf.g_ws, &z[r0 * latent..r1 * latent], w);
@@ -225,6 +235,45 @@ impl Gan {
             &mut st.out,
         );
         st.range = Some((lo, hi));
+        Ok(())
+    }
+
+    /// Draws a step's real rows and latent vectors (the sampler's and the
+    /// training RNG's only use in a step).
+    fn draw_batch(&mut self, data: &Dataset, b: usize) -> Result<()> {
+        let (dim, latent) = (self.config.data_dim, self.config.latent);
+        self.sampler
+            .next_batch(self.config.seed, data, b, &mut self.buf.xd[..b * dim])?;
+        self.images_seen += b as u64;
+        Self::draw_latent(
+            self.config.latent_dist,
+            &mut self.train_rng,
+            &mut self.buf.z[..b * latent],
+        );
+        Ok(())
+    }
+
+    /// Draws the next step's batch ahead of time, after this step's generator
+    /// phase: it depends on no weight, so a worker can draw it while the
+    /// generator's gradients are being exchanged, instead of after. The next
+    /// `partial_discriminator` then uses it. The sampler and the RNG advance
+    /// exactly as they would have, in the same order, so the weights are
+    /// unchanged; only call it when that next step will run.
+    pub fn prefetch_batch(
+        &mut self,
+        st: &mut DpState,
+        data: &Dataset,
+        mb: MicroBatches,
+    ) -> Result<()> {
+        self.check_micro(data, mb)?;
+        if st.prefetched.is_some() || st.range.is_none() {
+            return Err(Error::invalid(
+                "a batch can be prefetched once, after a generator phase",
+            ));
+        }
+        self.reserve(mb.batch)?;
+        self.draw_batch(data, mb.batch)?;
+        st.prefetched = Some(mb.batch);
         Ok(())
     }
 
