@@ -67,7 +67,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       const rt = await wasmgan.instantiate({ variant })
       const pg = await wasmgan.ParallelGan.create({ seed }, { workers, microBatch, runtime: rt })
       // Several steps per call: each call ends with an extra exchange (the last apply).
-      const per = 4
+      const per = 8
       return { run: () => pg.train(d, per, { batchSize: batch }), per, dispose: () => pg.dispose() }
     }
     if (kind === 'wasmgan-step' || kind === 'wasmgan-sample') {

@@ -385,7 +385,7 @@ async function workersSection(runners, results) {
       })
     }
   }
-  const measured = await alternate(subjects, { ms: QUICK ? 500 : 800 })
+  const measured = await alternate(subjects, { ms: QUICK ? 600 : 1500 })
   const get = (id) => measured.find((s) => s.id === id)?.wall?.median
   table(
     ['implementation', 'steps/s', 'range', 'images/s', 'vs 1 worker'],
