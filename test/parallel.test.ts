@@ -102,6 +102,7 @@ describe('ParallelGan', () => {
     await expectWasmganError(() => pg.train(data, 1, { batchSize: 16 }), 'E_INVALID_ARGUMENT', 'busy')
     await running
     await expectWasmganError(() => ParallelGan.create(config, { workers: 0 }), 'E_INVALID_ARGUMENT', 'workers')
+    await expectWasmganError(() => ParallelGan.create({ ...config, classes: 10 }, { workers: 1 }), 'E_INVALID_ARGUMENT', 'conditional')
     await expectWasmganError(
       () => Promise.resolve(new Gan(config).train(data, 1, { batchSize: 32, microBatch: 5 })),
       'E_INVALID_ARGUMENT',

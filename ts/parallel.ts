@@ -243,6 +243,12 @@ export class ParallelGan {
         handles.map((h) => h.request({ op: 'init', module, config: init.config, checkpoint: init.checkpoint })),
       )
       config = replies[0].config!
+      if (config.classes > 0) {
+        throw new WasmganError(
+          'E_INVALID_ARGUMENT',
+          `ParallelGan trains unconditional GANs; this one is conditional (${config.classes} classes): use Gan or WorkerGan`,
+        )
+      }
     } catch (e) {
       for (const h of handles) h.terminate()
       throw e

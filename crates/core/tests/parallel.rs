@@ -210,6 +210,18 @@ fn misuse_is_refused() {
     assert!(h
         .partial_discriminator(&mut hs, &data, MicroBatches::new(6, 3).unwrap(), 0, 2)
         .is_err());
+    // Conditional GANs have no micro-batch step: refused, not trained wrongly.
+    let mut c = Gan::new(GanConfig {
+        classes: 3,
+        ..config(1, 1)
+    })
+    .unwrap();
+    let mut labelled = Dataset::new(40, 20, true).unwrap();
+    labelled.images.copy_from_slice(&data.images);
+    let e = c
+        .train_micro(&mut DpState::default(), &labelled, 12, 3, 1)
+        .unwrap_err();
+    assert!(e.message.contains("conditional"), "{}", e.message);
     let wide = toy_data(40, 21);
     assert!(g.train_micro(&mut st, &wide, 12, 3, 1).is_err());
 }

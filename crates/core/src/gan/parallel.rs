@@ -95,6 +95,14 @@ pub struct DpState {
 
 impl Gan {
     fn check_micro(&self, data: &Dataset, mb: MicroBatches) -> Result<()> {
+        if self.config.classes > 0 {
+            // The conditional step (labels in G's and D's inputs, AC-GAN and
+            // projection heads) has no micro-batch form yet.
+            return Err(Error::invalid(format!(
+                "micro-batch and data-parallel training support unconditional GANs; this one is conditional ({} classes): train it with plain train()",
+                self.config.classes
+            )));
+        }
         if data.dim != self.config.data_dim {
             return Err(Error::invalid(format!(
                 "the dataset's rows have {} values but the model expects {} (dataDim)",
