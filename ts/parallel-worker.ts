@@ -1,7 +1,7 @@
 /**
  * The data-parallel worker: one module instance and one replica of the model
  * on its own thread, driven by {@link ParallelGan}. It is bundled on its own
- * (`scripts/build-parallel-worker.mjs`) into a script the package embeds as
+ * (`scripts/build-worker.mjs`) into a script the package embeds as
  * text, so no bundler has to know that the package starts workers; the main
  * thread posts it the compiled `WebAssembly.Module`, so the embedded wasm is
  * not shipped twice.
