@@ -5,8 +5,8 @@ use wasmgan_core::classifier::{Classifier, ClassifierConfig, Output};
 use wasmgan_core::{checkpoint, Error};
 
 use crate::{
-    bytes_at, check_region, class_names_at, f32s, handle_or_error, insert, result_f32, slot,
-    status, with,
+    bytes_at, check_region, class_names_at, config_record, f32s, free, handle_or_error, insert,
+    result_f32, slot, status, with,
 };
 
 /// Length of the metrics block at `clf_metrics_ptr` (`CLASSIFIER_METRICS_LEN` in ts/abi.ts).
@@ -36,15 +36,7 @@ fn new_slot(clf: Classifier) -> i32 {
 #[no_mangle]
 pub extern "C" fn clf_new(cfg: u32, len: u32) -> i32 {
     handle_or_error((|| {
-        check_region(cfg as usize, len as usize, 8, "config record")?;
-        // SAFETY: region checked, f64-aligned.
-        let record = unsafe {
-            if len == 0 {
-                &[][..]
-            } else {
-                core::slice::from_raw_parts(cfg as *const f64, len as usize)
-            }
-        };
+        let record = config_record(cfg, len)?;
         Ok(new_slot(Classifier::new(ClassifierConfig::from_record(
             record,
         )?)?))
@@ -53,11 +45,7 @@ pub extern "C" fn clf_new(cfg: u32, len: u32) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn clf_free(h: i32) -> i32 {
-    status(with(|s| {
-        let i = slot(&mut s.classifiers, h, "classifier")?;
-        s.classifiers[i] = None;
-        Ok(())
-    }))
+    status(with(|s| free(&mut s.classifiers, h, "classifier")))
 }
 
 #[no_mangle]

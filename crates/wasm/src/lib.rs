@@ -99,6 +99,23 @@ fn slot<T>(slots: &mut [Option<Box<T>>], h: i32, what: &str) -> Result<usize> {
     }
 }
 
+/// The config record of `len` f64 values at `cfg` (memory TypeScript owns).
+fn config_record<'a>(cfg: u32, len: u32) -> Result<&'a [f64]> {
+    check_region(cfg as usize, len as usize, 8, "config record")?;
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: region checked, including f64 alignment.
+    Ok(unsafe { core::slice::from_raw_parts(cfg as *const f64, len as usize) })
+}
+
+/// Frees the object behind handle `h`.
+fn free<T>(slots: &mut [Option<Box<T>>], h: i32, what: &str) -> Result<()> {
+    let i = slot(slots, h, what)?;
+    slots[i] = None;
+    Ok(())
+}
+
 /// Bytes of linear memory; pointers from TypeScript are checked against it.
 fn memory_bytes() -> usize {
     #[cfg(target_arch = "wasm32")]
@@ -283,11 +300,7 @@ pub extern "C" fn data_labels_ptr(h: i32) -> u32 {
 
 #[no_mangle]
 pub extern "C" fn data_free(h: i32) -> i32 {
-    status(with(|s| {
-        let i = slot(&mut s.datasets, h, "dataset")?;
-        s.datasets[i] = None;
-        Ok(())
-    }))
+    status(with(|s| free(&mut s.datasets, h, "dataset")))
 }
 
 // ---- the GAN ---------------------------------------------------------------------
@@ -324,15 +337,7 @@ fn new_gan_slot(gan: Gan) -> i32 {
 #[no_mangle]
 pub extern "C" fn gan_new(cfg: u32, len: u32) -> i32 {
     handle_or_error((|| {
-        check_region(cfg as usize, len as usize, 8, "config record")?;
-        // SAFETY: region checked; f64 alignment is 8 and checked.
-        let record = unsafe {
-            if len == 0 {
-                &[][..]
-            } else {
-                core::slice::from_raw_parts(cfg as *const f64, len as usize)
-            }
-        };
+        let record = config_record(cfg, len)?;
         let config = GanConfig::from_record(record)?;
         Ok(new_gan_slot(Gan::new(config)?))
     })())
@@ -340,11 +345,7 @@ pub extern "C" fn gan_new(cfg: u32, len: u32) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn gan_free(h: i32) -> i32 {
-    status(with(|s| {
-        let i = slot(&mut s.gans, h, "GAN")?;
-        s.gans[i] = None;
-        Ok(())
-    }))
+    status(with(|s| free(&mut s.gans, h, "GAN")))
 }
 
 #[no_mangle]

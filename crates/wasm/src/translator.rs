@@ -6,8 +6,8 @@ use wasmgan_core::translate::{Translator, TranslatorConfig};
 use wasmgan_core::{checkpoint, Error, Result};
 
 use crate::{
-    bytes_at, check_region, f32s, handle_or_error, insert, optional_seed, result_f32, slot, status,
-    with,
+    bytes_at, check_region, config_record, f32s, free, handle_or_error, insert, optional_seed,
+    result_f32, slot, status, with,
 };
 
 /// Length of the metrics block at `tr_metrics_ptr` (`TRANSLATOR_METRICS_LEN` in ts/abi.ts).
@@ -41,15 +41,7 @@ fn new_slot(tr: Translator) -> i32 {
 #[no_mangle]
 pub extern "C" fn tr_new(cfg: u32, len: u32) -> i32 {
     handle_or_error((|| {
-        check_region(cfg as usize, len as usize, 8, "config record")?;
-        // SAFETY: region checked, f64-aligned.
-        let record = unsafe {
-            if len == 0 {
-                &[][..]
-            } else {
-                core::slice::from_raw_parts(cfg as *const f64, len as usize)
-            }
-        };
+        let record = config_record(cfg, len)?;
         Ok(new_slot(Translator::new(TranslatorConfig::from_record(
             record,
         )?)?))
@@ -58,11 +50,7 @@ pub extern "C" fn tr_new(cfg: u32, len: u32) -> i32 {
 
 #[no_mangle]
 pub extern "C" fn tr_free(h: i32) -> i32 {
-    status(with(|s| {
-        let i = slot(&mut s.translators, h, "translator")?;
-        s.translators[i] = None;
-        Ok(())
-    }))
+    status(with(|s| free(&mut s.translators, h, "translator")))
 }
 
 #[no_mangle]
