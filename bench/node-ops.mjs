@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { CLASSIC } from './ops.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -219,7 +220,7 @@ export function nodeOps(wasmgan, dataDir) {
       const ds = await wasmgan.loadImageDataset({ images: `${dataDir}/train-images-idx3-ubyte.gz` })
       const data = { images: ds.images.slice(0, 10000 * ds.dim), count: 10000, dim: ds.dim }
       const rt = await wasmgan.instantiate({ variant })
-      const gan = new wasmgan.Gan({ seed: 1 }, { runtime: rt })
+      const gan = new wasmgan.Gan({ ...CLASSIC, seed: 1 }, { runtime: rt })
       const out = []
       let done = 0
       const t0 = performance.now()

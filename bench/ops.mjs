@@ -10,6 +10,14 @@
 /** Rows of Fashion-MNIST every implementation trains on (the first N of the training set). */
 export const DATA_ROWS = 10000
 
+/**
+ * wasmgan's side of the comparison, spelled out: the classic GAN exactly as
+ * TF.js and PyTorch run it here (BCE with the non-saturating generator loss,
+ * hard labels, sampling from G's own weights), whatever the package's
+ * defaults are.
+ */
+export const CLASSIC = Object.freeze({ loss: 'bce', labelSmoothing: 0, emaDecay: 0 })
+
 /** The runtime this code runs in, with its version. */
 export function runtimeInfo() {
   const g = globalThis
@@ -65,14 +73,14 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
     const d = await trainingData()
     if (kind === 'wasmgan-parallel') {
       const rt = await wasmgan.instantiate({ variant })
-      const pg = await wasmgan.ParallelGan.create({ seed }, { workers, microBatch, runtime: rt })
+      const pg = await wasmgan.ParallelGan.create({ ...CLASSIC, seed }, { workers, microBatch, runtime: rt })
       // Several steps per call: each call ends with an extra exchange (the last apply).
       const per = 8
       return { run: () => pg.train(d, per, { batchSize: batch }), per, dispose: () => pg.dispose() }
     }
     if (kind === 'wasmgan-step' || kind === 'wasmgan-sample') {
       const rt = await wasmgan.instantiate({ variant })
-      const gan = new wasmgan.Gan({ seed }, { runtime: rt })
+      const gan = new wasmgan.Gan({ ...CLASSIC, seed }, { runtime: rt })
       if (kind === 'wasmgan-step') {
         return { run: () => gan.train(d, 1, { batchSize: batch }), dispose: () => gan.dispose(), rt }
       }
@@ -151,13 +159,13 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       const rt = await wasmgan.instantiate({ variant })
       const hashes = []
       for (const workers of workerCounts) {
-        const pg = await wasmgan.ParallelGan.create({ seed: 5 }, { workers, microBatch, runtime: rt })
+        const pg = await wasmgan.ParallelGan.create({ ...CLASSIC, seed: 5 }, { workers, microBatch, runtime: rt })
         await pg.train(d, steps, { batchSize: batch })
         const digest = await crypto.subtle.digest('SHA-256', await pg.save())
         hashes.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''))
         await pg.dispose()
       }
-      const single = new wasmgan.Gan({ seed: 5 }, { runtime: rt })
+      const single = new wasmgan.Gan({ ...CLASSIC, seed: 5 }, { runtime: rt })
       single.train(d, steps, { batchSize: batch, microBatch })
       const digest = await crypto.subtle.digest('SHA-256', single.save())
       const oneThread = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
