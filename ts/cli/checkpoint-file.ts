@@ -5,7 +5,10 @@
  */
 
 import { readFileSync, statSync } from 'node:fs'
+import { Classifier } from '../classifier.js'
 import { Gan } from '../gan.js'
+import { checkpointKind, type CheckpointKind } from '../model.js'
+import { Translator } from '../translator.js'
 import { CliError, EXIT, toCliError } from './errors.js'
 import { checkpointFormatOf } from './version.js'
 
@@ -36,12 +39,69 @@ export function readCheckpointBytes(path: string): Uint8Array {
   }
 }
 
-/** Reads and loads a checkpoint; `init()` must have run. */
-export function loadCheckpoint(path: string): LoadedCheckpoint {
+/** A checkpoint of any kind, loaded. */
+export type LoadedModel =
+  | { kind: 'gan'; path: string; bytes: Uint8Array; model: Gan; meta: Record<string, unknown> | undefined }
+  | { kind: 'translator'; path: string; bytes: Uint8Array; model: Translator; meta: Record<string, unknown> | undefined }
+  | { kind: 'classifier'; path: string; bytes: Uint8Array; model: Classifier; meta: Record<string, unknown> | undefined }
+
+/** What the commands call each kind, for errors that say which command to use. */
+const KIND_USE: Record<CheckpointKind, string> = {
+  gan: 'a GAN checkpoint (use it with `wasmgan sample`, `interpolate`, `eval`)',
+  translator: 'a translator checkpoint (from `wasmgan train --task`; use it with `wasmgan translate`)',
+  classifier: 'a classifier checkpoint (it generates nothing; the library uses it to score models)',
+}
+
+/** The bytes of a checkpoint and the kind of model they hold, or a CliError (exit 5). */
+function readKind(path: string): { bytes: Uint8Array; kind: CheckpointKind } {
   const bytes = readCheckpointBytes(path)
   if (checkpointFormatOf(bytes) === undefined) {
     throw new CliError(EXIT.checkpoint, `${path} is not a wasmgan checkpoint (it does not start with the WASMGAN magic bytes)`)
   }
+  try {
+    return { bytes, kind: checkpointKind(bytes) }
+  } catch (err) {
+    throw toCliError(err, 'checkpoint', path)
+  }
+}
+
+/** Which kind of model a checkpoint file holds; `init()` must have run. */
+export function checkpointKindOf(path: string): CheckpointKind {
+  return readKind(path).kind
+}
+
+/** Refuses (exit 5) a checkpoint that is not a translator, saying what it is. */
+export function notATranslator(path: string, kind: CheckpointKind): CliError {
+  return new CliError(EXIT.checkpoint, `${path} is ${KIND_USE[kind]}, not a translator checkpoint, which this command needs`)
+}
+
+/** Reads and loads a checkpoint of any kind (GAN, translator, classifier); `init()` must have run. */
+export function loadModelCheckpoint(path: string): LoadedModel {
+  const { bytes, kind } = readKind(path)
+  let model: Gan | Translator | Classifier
+  try {
+    model = kind === 'gan' ? Gan.load(bytes) : kind === 'translator' ? Translator.load(bytes) : Classifier.load(bytes)
+  } catch (err) {
+    throw toCliError(err, 'checkpoint', path)
+  }
+  let meta: Record<string, unknown> | undefined
+  try {
+    meta = model.meta
+  } catch (err) {
+    model.dispose()
+    throw toCliError(err, 'checkpoint', path)
+  }
+  return { kind, path, bytes, model, meta } as LoadedModel
+}
+
+/**
+ * Reads and loads a GAN checkpoint; `init()` must have run. Another kind of
+ * checkpoint is refused (exit 5) with what it is and which command takes it.
+ * `command` names the command in that message.
+ */
+export function loadCheckpoint(path: string, command = 'this command'): LoadedCheckpoint {
+  const { bytes, kind } = readKind(path)
+  if (kind !== 'gan') throw new CliError(EXIT.checkpoint, `${path} is ${KIND_USE[kind]}, not a GAN checkpoint, which ${command} needs`)
   let gan: Gan
   try {
     gan = Gan.load(bytes)

@@ -19,3 +19,10 @@ export const LOSSES = ['bce', 'hinge', 'least-squares'] as const
 
 /** The time budget of `train` when no stop flag is given: about a minute. */
 export const DEFAULT_SECONDS = 60
+
+/** The `--conditioning` values (GanConfig.conditioning). */
+export const CONDITIONINGS = ['acgan', 'projection', 'concat'] as const
+
+/** The `--task` values of `train` (TranslatorConfig.task). */
+export const TASKS = ['edges', 'inpaint', 'upscale', 'pairs'] as const
+export type TaskName = (typeof TASKS)[number]

@@ -4,14 +4,17 @@
  * on, and the versions that wrote it.
  */
 
-import { loadCheckpoint } from './checkpoint-file.js'
+import { loadModelCheckpoint } from './checkpoint-file.js'
+import { describeOtherModel } from './info-kinds.js'
 import { EXIT } from './errors.js'
 import { describeStop, isRunConfig } from './run-config.js'
 import { CHECKPOINT_FORMAT, checkpointFormatOf, OLDEST_CHECKPOINT_FORMAT, PACKAGE_VERSION } from './version.js'
 
 /** Runs `wasmgan info`; resolves to the exit code. */
 export async function runInfo(path: string, json: boolean, print: (line: string) => void): Promise<number> {
-  const { gan, meta, bytes } = loadCheckpoint(path)
+  const loaded = loadModelCheckpoint(path)
+  if (loaded.kind !== 'gan') return describeOtherModel(loaded, json, print)
+  const { model: gan, meta, bytes } = loaded
   const m = gan.metrics
   const c = gan.config
   const format = checkpointFormatOf(bytes)
@@ -29,15 +32,21 @@ export async function runInfo(path: string, json: boolean, print: (line: string)
     ['step', `${m.step} (epoch ${m.epoch})`],
     [
       'generator',
-      `${c.latent} → ${c.generator.join(' → ')} → ${c.dataDim} (${c.generatorOutput}), LeakyReLU ${c.leakySlope}, z ${c.latentDistribution}`,
+      `${c.latent}${c.classes > 0 ? ` + ${c.classes} (one-hot class)` : ''} → ${c.generator.join(' → ')} → ${c.dataDim} (${c.generatorOutput}), LeakyReLU ${c.leakySlope}, z ${c.latentDistribution}`,
     ],
-    ['discriminator', `${c.dataDim} → ${c.discriminator.join(' → ')} → 1`],
+    ['discriminator', discriminatorText(c)],
     ['optimizers', `G ${optText(c.generatorOptimizer)}; D ${optText(c.discriminatorOptimizer)}`],
     [
       'training',
       `${c.loss} loss, seed ${c.seed}, ${c.dSteps} D step(s) per G step, label smoothing ${c.labelSmoothing}, EMA ${c.emaDecay > 0 ? `decay ${c.emaDecay}` : 'off'}`,
     ],
   ]
+  if (c.classes > 0) {
+    rows.push([
+      'conditional',
+      `${c.classes} classes${c.classNames.length ? ` (${c.classNames.join(', ')})` : ''}, conditioning ${c.conditioning}${c.conditioning === 'acgan' ? `, auxiliary loss weight ${c.auxWeight}` : ''}`,
+    ])
+  }
   if (isRunConfig(meta)) {
     const d = meta.dataset
     const ref = d.ref.name === 'custom' ? `${d.ref.images} in ${d.ref.dir}` : d.ref.name
@@ -61,6 +70,15 @@ export async function runInfo(path: string, json: boolean, print: (line: string)
   return EXIT.ok
 }
 
-function optText(o: { type: string; lr: number; beta1: number; beta2: number; eps: number }): string {
+/** D's shape: what it reads and what it outputs, by conditioning. */
+function discriminatorText(c: { dataDim: number; discriminator: number[]; classes: number; conditioning: string }): string {
+  const hidden = c.discriminator.join(' → ')
+  if (c.classes === 0) return `${c.dataDim} → ${hidden} → 1`
+  if (c.conditioning === 'concat') return `${c.dataDim} + ${c.classes} (one-hot class) → ${hidden} → 1`
+  if (c.conditioning === 'acgan') return `${c.dataDim} → ${hidden} → 1 (real/fake) + ${c.classes} (class logits, the auxiliary classifier)`
+  return `${c.dataDim} → ${hidden} → 1 + ${c.classes}; logit for class y = o₀ + o₍₁₊y₎ (projection: a class embedding on the last features)`
+}
+
+export function optText(o: { type: string; lr: number; beta1: number; beta2: number; eps: number }): string {
   return o.type === 'adam' ? `adam lr ${o.lr} β1 ${o.beta1} β2 ${o.beta2} ε ${o.eps}` : `sgd lr ${o.lr}`
 }

@@ -33,7 +33,7 @@ export async function runInterpolate(f: InterpolateFlags, print: (line: string) 
   const format = lower.endsWith('.gif') ? 'gif' : lower.endsWith('.png') ? 'png' : undefined
   if (!format) usage(`--out ${f.out} must end in .png (a grid of walks) or .gif (an animation)`)
   checkOutputFile(f.out, !!f.force)
-  const { gan, meta } = loadCheckpoint(f.model)
+  const { gan, meta } = loadCheckpoint(f.model, '`wasmgan interpolate`')
   const { width } = imageShape(meta, gan.config.dataDim)
   const { latent, latentDistribution: dist, dataDim } = gan.config
   let bytes: Uint8Array

@@ -6,16 +6,23 @@
  */
 
 import { Command, CommanderError, Option } from 'commander'
-import { DATASET_IDS, DEFAULT_SECONDS, LOSSES, SAMPLE_FORMATS } from './constants.js'
+import { CONDITIONINGS, DATASET_IDS, DEFAULT_SECONDS, LOSSES, SAMPLE_FORMATS, TASKS } from './constants.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
 import { flag, parseChoice, parseInteger, parseReal, parseWidths } from './options.js'
 import type { TrainFlags } from './train.js'
+import type { TranslateTrainFlags } from './translate-flags.js'
 import { PACKAGE_VERSION } from './version.js'
 
 /** Loads the wasm module (and with it the library) only when a command runs. */
 async function start(): Promise<{ simd: boolean }> {
   const { init } = await import('../load.js')
   return init()
+}
+
+/** Whether a checkpoint file holds a translator (so `--resume` continues a translation run). */
+async function isTranslatorCheckpoint(path: string): Promise<boolean> {
+  const { checkpointKindOf } = await import('./checkpoint-file.js')
+  return checkpointKindOf(path) === 'translator'
 }
 
 const log = (line: string) => process.stderr.write(line + '\n')
@@ -90,14 +97,40 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--every <n>', 'steps between snapshots (default: 50 per run, or every 200 steps with --seconds)', flag('--every', int(1)))
     .option('--out <dir>', "the run folder (default runs/<dataset>-<date>-<time>; with --resume, the checkpoint's folder)")
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint, bit for bit')
+    .option('--conditional', "train a conditional GAN on the dataset's labels (class grids and class accuracy in the report)")
+    .addOption(
+      new Option(
+        '--conditioning <how>',
+        `with --conditional: how D reads the label: ${CONDITIONINGS.join(' | ')} (default acgan)`,
+      ).argParser(flag('--conditioning', (n, t) => parseChoice(n, t, CONDITIONINGS))),
+    )
+    .addOption(
+      new Option('--task <task>', `train an image-to-image translator instead: ${TASKS.join(' | ')}`).argParser(
+        flag('--task', (n, t) => parseChoice(n, t, TASKS)),
+      ),
+    )
+    .option('--source <file>', '--task pairs: the IDX file of source images')
+    .option('--target <file>', '--task pairs: the IDX file of target images (same count and size)')
+    .option('--no-l1-baseline', '--task: skip training the L1-only baseline after the run')
     .addHelpText(
       'after',
       '\nExamples:\n  wasmgan train --seconds 60 --out runs/first\n  wasmgan train --dataset mnist --epochs 5\n  wasmgan train --resume runs/first/checkpoint.wgan --seconds 120' +
+        '\n  wasmgan train --conditional --seconds 120 --out runs/cgan\n  wasmgan train --task edges --seconds 120 --out runs/edges' +
+        '\n  wasmgan train --task pairs --source sketches-idx3-ubyte.gz --target items-idx3-ubyte.gz' +
         EXIT_HELP,
     )
-    .action(async (opts: TrainFlags) => {
+    .action(async (opts: TrainFlags & TranslateTrainFlags) => {
       if (opts.dataset !== undefined && opts.data !== undefined) usage('give --dataset or --data, not both')
+      if (opts.conditioning !== undefined && !opts.conditional) usage('--conditioning needs --conditional')
+      if (opts.conditional && opts.task !== undefined) usage('give --conditional or --task, not both')
+      const { checkTranslateFlags } = await import('./translate-flags.js')
+      checkTranslateFlags(opts as TranslateTrainFlags & Record<string, unknown>)
       const { simd } = await start()
+      if (opts.task !== undefined || (opts.resume !== undefined && (await isTranslatorCheckpoint(opts.resume)))) {
+        const { runTrainTranslator } = await import('./train-translate.js')
+        done(await runTrainTranslator(opts, { simd, log, print }))
+        return
+      }
       const { runTrain } = await import('./train.js')
       done(await runTrain(opts, { simd, log, print }))
     })
@@ -107,15 +140,17 @@ export function buildProgram(done: (code: number) => void): Command {
     .description('generate images from a checkpoint: a PNG grid, an IDX file (u8) or a .npy file (float32)')
     .requiredOption('--model <checkpoint>', 'the checkpoint to sample from')
     .requiredOption('--out <file>', 'where to write (.png, .idx / -ubyte / .gz, .npy)')
-    .option('--n <count>', 'how many images (default 64)', flag('--n', int(1, 1 << 20)), 64)
+    .option('--n <count>', 'how many images (default 64; with --class all, 10 per class)', flag('--n', int(1, 1 << 20)))
     .addOption(
       new Option('--format <format>', 'png | idx | npy (default: from the --out name)').argParser(
         flag('--format', (n, t) => parseChoice(n, t, SAMPLE_FORMATS)),
       ),
     )
     .option('--seed <n>', 'seed of the latent vectors (default 0)', flag('--seed', int(0)), 0)
-    .option('--columns <n>', 'columns of a PNG grid (default ⌈√n⌉)', flag('--columns', int(1)))
-    .option('--force', 'replace --out if it exists')
+    .option('--columns <n>', 'columns of a PNG grid (default ⌈√n⌉; with --class all, n / classes)', flag('--columns', int(1)))
+    .option('--class <k>', 'conditional models: class id K (or its name), or all: every class in equal shares (class by class)')
+    .option('--labels-out <file>', 'with --format idx: also write the requested classes as an IDX1 label file')
+    .option('--force', 'replace --out (and --labels-out) if it exists')
     .addHelpText('after', EXIT_HELP)
     .action(async (opts) => {
       await start()
@@ -140,6 +175,32 @@ export function buildProgram(done: (code: number) => void): Command {
       await start()
       const { runInterpolate } = await import('./interpolate.js')
       done(await runInterpolate(opts, print))
+    })
+
+  program
+    .command('translate')
+    .description('translate images with a translator checkpoint (from `train --task`): IDX in; PNG grid, IDX or .npy out')
+    .requiredOption('--model <checkpoint>', 'the translator checkpoint')
+    .requiredOption('--in <file>', 'the IDX file of source images')
+    .requiredOption('--out <file>', 'where to write (.png, .idx / -ubyte / .gz, .npy)')
+    .addOption(
+      new Option('--format <format>', 'png | idx | npy (default: from the --out name)').argParser(
+        flag('--format', (n, t) => parseChoice(n, t, SAMPLE_FORMATS)),
+      ),
+    )
+    .option('--derive', "--in holds plain images: derive the sources with the model's task (edges, inpaint, upscale) first")
+    .option('--limit <n>', 'translate only the first n images', flag('--limit', int(1)))
+    .option('--seed <n>', 'seed of the noise inputs and inpainting squares (default 0)', flag('--seed', int(0)), 0)
+    .option('--columns <n>', 'columns of a PNG grid (default ⌈√n⌉)', flag('--columns', int(1)))
+    .option('--force', 'replace --out if it exists')
+    .addHelpText(
+      'after',
+      '\nExample:\n  wasmgan translate --model runs/edges/checkpoint.wgan --in edges-idx3-ubyte.gz --out out.png\n' + EXIT_HELP,
+    )
+    .action(async (opts) => {
+      await start()
+      const { runTranslate } = await import('./translate.js')
+      done(await runTranslate(opts, print))
     })
 
   program

@@ -7,6 +7,7 @@
  */
 
 import { runCharts } from './curves.js'
+import { classAccuracySection } from './report-conditional.js'
 import { describeStop, type RunConfig } from './run-config.js'
 import { LAYOUT, type MetricsLine, type RunState } from './run-folder.js'
 
@@ -35,6 +36,8 @@ export interface ReportInput {
   resumeCommand: string
   /** Whether the simd128 build ran. */
   simd: boolean
+  /** A conditional run: the held-out accuracy of the classifier that scores its class accuracy. */
+  conditional?: { classifierAccuracy: number }
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
@@ -58,6 +61,11 @@ export function evenly<T>(items: T[], max: number): T[] {
   const out: T[] = []
   for (let i = 0; i < max; i++) out.push(items[Math.round((i * (items.length - 1)) / (max - 1))]!)
   return out
+}
+
+function classList(c: RunConfig): string {
+  const names = c.model.classNames ?? []
+  return Array.from({ length: c.model.classes }, (_, i) => names[i] ?? String(i)).join(', ')
 }
 
 function datasetName(c: RunConfig): string {
@@ -202,8 +210,9 @@ ${statusBlock(r)}
 <div class="charts">${losses}${outputs}</div>
 <p class="note">${lossNote(r.config.model.loss)}</p>
 ${warningsBlock(r.warnings)}
+${r.conditional ? classAccuracySection(r.config, r.metrics, r.conditional.classifierAccuracy) : ''}
 <h2>Grids over time</h2>
-<p class="note">Each grid shows the same ${r.config.run.sampleCount} latent vectors (seed ${r.config.run.sampleSeed}) passed through the generator at that step, so the change from grid to grid is learning alone.</p>
+<p class="note">Each grid shows the same ${r.config.run.sampleCount} latent vectors${r.conditional ? ` (row r asks for class r: ${esc(classList(r.config))})` : ''} (seed ${r.config.run.sampleSeed}) passed through the generator at that step, so the change from grid to grid is learning alone.</p>
 ${timeline}
 <h2>Config</h2>
 ${configTable(r.config)}

@@ -76,14 +76,15 @@ export function recipeOf(c: RunConfig): Record<string, unknown> {
 /** Dotted paths where two recipes differ, e.g. `model.generatorOptimizer.lr`; empty when they are the same. */
 export function recipeDiff(a: RunConfig, b: RunConfig): string[] {
   const out: string[] = []
-  diff(recipeOf(a), recipeOf(b), '', out)
+  diffObjects(recipeOf(a), recipeOf(b), '', out)
   return out
 }
 
-function diff(a: unknown, b: unknown, path: string, out: string[]): void {
+/** Appends to `out` the dotted paths where two JSON values differ. */
+export function diffObjects(a: unknown, b: unknown, path: string, out: string[]): void {
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-    for (const k of keys) diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out)
+    for (const k of keys) diffObjects((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out)
   } else if (a !== b && !(a === undefined && b === null) && !(a === null && b === undefined)) {
     out.push(path)
   }

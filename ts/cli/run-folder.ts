@@ -19,7 +19,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, relative } from 'node:path'
 import { CliError, EXIT } from './errors.js'
 import { removeStaleTemps, writeFileAtomic } from './files.js'
-import { isRunConfig, recipeDiff, type RunConfig } from './run-config.js'
+import { isRunConfig, type RunConfig } from './run-config.js'
+import { anyRecipeDiff, isTranslateRunConfig, type TranslateRunConfig } from './translate-run.js'
+
+/** A run of either kind: a GAN's or a translator's. */
+type AnyRunConfig = RunConfig | TranslateRunConfig
 
 /** One line of metrics.jsonl. Losses and D outputs are means over steps `from + 1 … step`. */
 export interface MetricsLine {
@@ -97,10 +101,10 @@ export class RunFolder {
   }
 
   /** The run config in this folder, undefined when there is none or it is not a wasmgan run. */
-  readConfig(): RunConfig | undefined {
+  readConfig(): AnyRunConfig | undefined {
     try {
       const value: unknown = JSON.parse(readFileSync(this.path(LAYOUT.config), 'utf8'))
-      return isRunConfig(value) ? value : undefined
+      return isRunConfig(value) || isTranslateRunConfig(value) ? value : undefined
     } catch {
       return undefined
     }
@@ -112,7 +116,7 @@ export class RunFolder {
    * of later steps (left by a crash after the checkpoint) are dropped.
    * Without it, an earlier run of the same recipe is replaced.
    */
-  prepare(config: RunConfig, { resumeStep, log }: { resumeStep?: number; log: (line: string) => void }): void {
+  prepare(config: AnyRunConfig, { resumeStep, log }: { resumeStep?: number; log: (line: string) => void }): void {
     const dir = this.dir
     const entries = this.check(config)
     try {
@@ -141,7 +145,7 @@ export class RunFolder {
    * readable, holding files but no wasmgan run, or (given `config`) a run of
    * another recipe. Returns the folder's entries (none when it does not exist).
    */
-  check(config?: RunConfig): string[] {
+  check(config?: AnyRunConfig): string[] {
     const dir = this.dir
     if (!existsSync(dir)) return []
     if (!statSync(dir).isDirectory()) throw new CliError(EXIT.output, `the output ${dir} exists and is not a folder`)
@@ -159,7 +163,7 @@ export class RunFolder {
         `the output folder ${dir} already holds ${entries.length} file(s) and no wasmgan run; choose another --out or empty it`,
       )
     }
-    const differs = config ? recipeDiff(earlier, config) : []
+    const differs = config ? anyRecipeDiff(earlier, config) : []
     if (differs.length > 0) {
       throw new CliError(
         EXIT.output,

@@ -5,9 +5,10 @@
  * is the base and only the schedule may change.
  */
 
-import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER } from '../config.js'
+import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type Conditioning } from '../config.js'
 import { DEFAULT_SECONDS, type DatasetId } from './constants.js'
 import { usage } from './errors.js'
+import { CLASS_GRID_COLUMNS } from './train-conditional.js'
 import type { LoadedData } from './resolve-dataset.js'
 import type { RunConfig, StopRule } from './run-config.js'
 import { CHECKPOINT_FORMAT, PACKAGE_VERSION } from './version.js'
@@ -37,6 +38,10 @@ export interface TrainFlags {
   every?: number
   out?: string
   resume?: string
+  /** Train a conditional GAN on the dataset's labels. */
+  conditional?: boolean
+  /** How its discriminator reads the label (default acgan). */
+  conditioning?: Conditioning
 }
 
 /** Snapshots in a step-counted run when `--every` is not given. */
@@ -100,6 +105,9 @@ export function buildConfig(f: TrainFlags, loaded: LoadedData, base: RunConfig |
     ...(f.labelSmoothing !== undefined && { labelSmoothing: f.labelSmoothing }),
     ...(f.loss !== undefined && { loss: f.loss }),
     ...(f.emaDecay !== undefined && { emaDecay: f.emaDecay }),
+    // A conditional GAN learns the dataset's classes (and keeps their names in the checkpoint).
+    ...(f.conditional && !bm && { classes: d.classes ?? 0, classNames: d.classNames ?? [] }),
+    ...(f.conditioning !== undefined && { conditioning: f.conditioning }),
     generatorOptimizer: opt(f.gLr ?? f.lr, bm?.generatorOptimizer),
     discriminatorOptimizer: opt(f.dLr ?? f.lr, bm?.discriminatorOptimizer),
   }
@@ -134,7 +142,14 @@ export function buildConfig(f: TrainFlags, loaded: LoadedData, base: RunConfig |
       digest: loaded.digest,
     },
     model,
-    run: { batch, ...(limit !== undefined && { limit }), stop, every, sampleSeed: model.seed, sampleCount: GRID },
+    run: {
+      batch,
+      ...(limit !== undefined && { limit }),
+      stop,
+      every,
+      sampleSeed: model.seed,
+      sampleCount: model.classes > 0 ? model.classes * CLASS_GRID_COLUMNS : GRID,
+    },
   }
 }
 

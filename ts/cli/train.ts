@@ -23,6 +23,7 @@ import { isRunConfig, recipeDiff, type RunConfig } from './run-config.js'
 import { LAYOUT, RunFolder, snapshotName, type MetricsLine, type RunState } from './run-folder.js'
 import { loadTrainingData, type DataRequest } from './resolve-dataset.js'
 import { exitCodeFor, StopRequest } from './signals.js'
+import { checkLabelled, classGrid, conditionalScoring, isConditional, type ConditionalScoring } from './train-conditional.js'
 import { buildConfig, defaultOutDir, stopRule, targetStepOf, type TrainFlags } from './train-config.js'
 import { emptyAccumulator, trainLoop, type LoopState } from './training-loop.js'
 
@@ -96,6 +97,9 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   if (base && loaded.digest !== base.dataset.digest) {
     throw new CliError(EXIT.data, `the data in ${loaded.dir} is not the data this checkpoint was trained on (its SHA-256 differs)`)
   }
+  if (f.conditional && !base) checkLabelled(loaded.data, loaded.dir)
+  if (f.conditional && base && !isConditional(base))
+    usage('--conditional: the checkpoint holds an unconditional GAN, which cannot be resumed as a conditional one')
   const config = buildConfig(f, loaded, base)
   if (base) {
     const differs = recipeDiff(config, base)
@@ -110,6 +114,22 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
     throw toCliError(err)
   }
   const startStep = gan.step
+  // A conditional run scores class accuracy at every snapshot, with the cached score classifier.
+  let scoring: ConditionalScoring | undefined
+  if (isConditional(config)) {
+    try {
+      scoring = await conditionalScoring(request, config.model.classes, log)
+    } catch (err) {
+      gan.dispose()
+      throw err
+    }
+  }
+  const hooks = [...(ext.hooks ?? []), ...(scoring ? [scoring.hook] : [])]
+  /** The snapshot grid: fixed latent vectors; one row per class for a conditional GAN. */
+  const grid = (count: number, columns?: number) =>
+    scoring
+      ? classGrid(gan, config.run.sampleSeed)
+      : imageGrid(gan.sample(count, { seed: config.run.sampleSeed }), count, { imageWidth: config.dataset.width, columns })
   folder.prepare(config, { resumeStep: resumed ? startStep : undefined, log })
   const state = initialState(folder, startStep, !!resumed)
   const target = targetStepOf(config)
@@ -146,8 +166,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
     })
   }
   const writeLatest = (step: number) => {
-    const grid = imageGrid(gan.sample(LATEST, { seed: config.run.sampleSeed }), LATEST, { imageWidth: config.dataset.width, columns: 10 })
-    const png = encodePng(grid)
+    const png = encodePng(grid(LATEST, 10))
     writeFileAtomic(folder.path(LAYOUT.latest), png)
     return { step, png, count: LATEST }
   }
@@ -171,6 +190,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
       warnings,
       resumeCommand,
       simd: ext.simd,
+      ...(scoring && { conditional: { classifierAccuracy: scoring.classifierAccuracy } }),
     })
     writeFileAtomic(folder.path(LAYOUT.report), html)
   }
@@ -209,12 +229,9 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
           seconds: round3(loop.seconds),
           imagesPerSecond: Math.round(dt > 0 ? (images(m.step) - images(acc.from)) / dt : 0),
         }
-        for (const hook of ext.hooks ?? []) Object.assign(line, hook({ gan, step: m.step, data: loaded.data, config }))
-        const grid = imageGrid(gan.sample(config.run.sampleCount, { seed: config.run.sampleSeed }), config.run.sampleCount, {
-          imageWidth: config.dataset.width,
-        })
+        for (const hook of hooks) Object.assign(line, hook({ gan, step: m.step, data: loaded.data, config }))
         // Order matters for a crash: grid and metrics first, then the checkpoint; a resume drops what is newer than it.
-        writeFileAtomic(folder.path(snapshotName(m.step)), encodePng(grid))
+        writeFileAtomic(folder.path(snapshotName(m.step)), encodePng(grid(config.run.sampleCount)))
         folder.appendMetrics(line)
         lastSnapshot = { seconds: loop.seconds, writeSeconds: loop.writeSeconds }
         // The interval ends here; state.json must say so (the loop resets the sums too, after this returns).
@@ -246,6 +263,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   writeReport(status, m, writeLatest(m.step), signal)
   stop.dispose()
   gan.dispose()
+  scoring?.dispose()
 
   const trained = m.step - startStep
   const sessionSeconds = loop.seconds - state.seconds
@@ -256,6 +274,13 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
       `in ${duration(sessionSeconds)}: ${Math.round(ips)} images/s (${duration(writing)} of that writing snapshots); ` +
       `D ${m.dLoss.toFixed(3)} G ${m.gLoss.toFixed(3)}`,
   )
+  const lastLine = folder.readMetrics().at(-1)
+  if (scoring && lastLine?.classAccuracy !== undefined) {
+    print(
+      `class accuracy ${(100 * lastLine.classAccuracy).toFixed(1)}% at step ${lastLine.step} ` +
+        `(the score classifier's held-out accuracy: ${(100 * scoring.classifierAccuracy).toFixed(1)}%)`,
+    )
+  }
   print(`report: ${folder.shown(LAYOUT.report)}`)
   if (status === 'interrupted') {
     print(`resume: ${resumeCommand}`)
