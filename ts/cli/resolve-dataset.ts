@@ -143,6 +143,9 @@ export interface DataRequest {
   limit?: number
 }
 
+/** Parsed IDX files by path, for this process (the data is never modified, only viewed). */
+const parsedFiles = new Map<string, Promise<ImageDataset>>()
+
 /** Resolves, loads, limits and fingerprints the training data. */
 export async function loadTrainingData(req: DataRequest, log: (line: string) => void): Promise<LoadedData> {
   let dir: string
@@ -162,10 +165,17 @@ export async function loadTrainingData(req: DataRequest, log: (line: string) => 
   }
   let data: ImageDataset
   try {
-    data = await loadImageDataset({
-      images: join(dir, files.images),
-      labels: files.labels === undefined ? undefined : join(dir, files.labels),
-    })
+    const images = join(dir, files.images)
+    const labels = files.labels === undefined ? undefined : join(dir, files.labels)
+    // One parse per file per process: a conditional run reads the full training split again for its score classifier.
+    const key = `${images}\n${labels ?? ''}`
+    let parsed = parsedFiles.get(key)
+    if (!parsed) {
+      parsed = loadImageDataset({ images, labels })
+      parsedFiles.set(key, parsed)
+      parsed.catch(() => parsedFiles.delete(key))
+    }
+    data = { ...(await parsed) }
   } catch (err) {
     // Parse errors already name the file; pair errors (count mismatch) name the folder.
     const named = err instanceof Error && err.message.includes(dir)

@@ -34,7 +34,7 @@ import { LAYOUT, RunFolder, snapshotName } from './run-folder.js'
 import { exitCodeFor, StopRequest } from './signals.js'
 import type { TrainExtensions } from './train.js'
 import { stopRule, type TrainFlags } from './train-config.js'
-import type { TranslateTrainFlags } from './translate-flags.js'
+import { refuseGanFlags, type TranslateTrainFlags } from './translate-flags.js'
 import { isTranslateRunConfig, type TranslateRunConfig } from './translate-run.js'
 import { CHECKPOINT_FORMAT, PACKAGE_VERSION } from './version.js'
 
@@ -177,6 +177,7 @@ interface State {
 export async function runTrainTranslator(f: Flags, ext: TrainExtensions): Promise<number> {
   const { log, print } = ext
   stopRule(f)
+  refuseGanFlags(f as unknown as Record<string, unknown>)
 
   // ---- the checkpoint to resume, if any
   let resumed: { tr: Translator; config: TranslateRunConfig; path: string } | undefined
@@ -294,7 +295,7 @@ export async function runTrainTranslator(f: Flags, ext: TrainExtensions): Promis
   const copy = translationScore(data.heldOut.sources, data.heldOut.targets)
 
   log(
-    `${resumed ? `resuming at step ${startStep}` : 'training'} a ${task} translator on ${data.train.count} ${task === 'pairs' ? 'pairs' : 'images'} of ` +
+    `${resumed ? `resuming at step ${startStep}` : 'training'} a translator (task ${task}) on ${data.train.count} ${task === 'pairs' ? 'pairs' : 'images'} of ` +
       `${data.info.width}×${data.info.height} (${data.heldOut.count} held out); batch ${batch}, until ${target !== undefined ? `step ${target}` : `${budget} s`}, ` +
       `snapshot every ${every} steps; ${ext.simd ? 'wasm simd128' : 'wasm scalar'}`,
   )

@@ -29,10 +29,14 @@ export function checkTranslateFlags(f: TranslateTrainFlags & Record<string, unkn
   } else if (pairsFlags.length) {
     usage(`--${pairsFlags[0]} belongs to --task pairs`)
   }
-  if (f.task !== undefined) {
-    const bad = GAN_ONLY.filter((k) => f[k] !== undefined)
-    if (bad.length) usage(`--${bad[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to GANs, not to --task (a translator)`)
-  } else if (f.l1Baseline === false && f.resume === undefined) {
+  if (f.task !== undefined) refuseGanFlags(f)
+  else if (f.l1Baseline === false && f.resume === undefined) {
     usage('--no-l1-baseline belongs to --task (translation runs)')
   }
+}
+
+/** Refuses GAN-only flags for a translation run (new or resumed). */
+export function refuseGanFlags(f: Record<string, unknown>): void {
+  const bad = [...GAN_ONLY, 'conditional'].filter((k) => f[k] !== undefined)
+  if (bad.length) usage(`--${bad[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to GANs, not to a translator (--task)`)
 }
