@@ -185,6 +185,13 @@ describe('wasmgan sample --class', () => {
     expect(r.code).toBe(2)
   })
 
+  it('interpolate walks a conditional model, one class per row', async () => {
+    const out = join(tmp, 'walk.png')
+    const r = await runCli(['interpolate', '--model', ckpt(), '--n', '10', '--frames', '4', '--out', out])
+    expect(r.code).toBe(0)
+    expect([png(out).width, png(out).height]).toEqual([4 * 30 + 2, 302])
+  })
+
   it('--class on an unconditional model is a usage error', async () => {
     const r = await runCli(['sample', '--model', join(plain, 'checkpoint.wgan'), '--class', '1', '--out', join(tmp, 'never.png')])
     expect(r.code).toBe(2)

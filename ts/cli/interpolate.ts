@@ -48,7 +48,10 @@ export async function runInterpolate(f: InterpolateFlags, print: (line: string) 
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) z.set(between(keys[2 * r]!, keys[2 * r + 1]!, c / (cols - 1), dist), (r * cols + c) * latent)
     }
-    const images = gan.sample(rows * cols, { z })
+    // A conditional model keeps one class along a walk: row r is class r mod K (a GIF's cell c already is class c mod K).
+    const k = gan.config.classes
+    const labels = k > 0 ? Uint32Array.from({ length: rows * cols }, (_, i) => Math.floor(i / cols) % k) : undefined
+    const images = gan.sample(rows * cols, { z, ...(labels && { labels }) })
     bytes = encodePng(imageGrid(images, rows * cols, { imageWidth: width, columns: cols }))
     what = `${rows} walks of ${cols} steps`
   } else {
