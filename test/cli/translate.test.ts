@@ -213,7 +213,7 @@ describe('wasmgan translate', () => {
     expect([png(grid).width, png(grid).height]).toEqual([4 * 30 + 2, 4 * 30 + 2])
   })
 
-  it('refuses a GAN checkpoint (translate) and a translator (sample, interpolate, --resume as a GAN) with exit 5', async () => {
+  it('refuses a GAN checkpoint (translate, --resume --task) and a translator (sample, interpolate, eval) with exit 5', async () => {
     const t = await runCli(['translate', '--model', join(gan, 'checkpoint.wgan'), '--in', test, '--out', join(tmp, 'never.png')])
     expect(t.code).toBe(5)
     expect(t.stderr).toMatch(/is a GAN checkpoint .*not a translator checkpoint/)
@@ -222,6 +222,9 @@ describe('wasmgan translate', () => {
     expect(s.stderr).toMatch(/is a translator checkpoint \(from `wasmgan train --task`; use it with `wasmgan translate`\)/)
     const i = await runCli(['interpolate', '--model', join(run, 'checkpoint.wgan'), '--out', join(tmp, 'never.png')])
     expect(i.code).toBe(5)
+    const e = await runCli(['eval', '--model', join(run, 'checkpoint.wgan')])
+    expect(e.code).toBe(5)
+    expect(e.stderr).toMatch(/not a GAN checkpoint, which `wasmgan eval` needs/)
     const g = await runCli(['train', '--resume', join(gan, 'checkpoint.wgan'), '--task', 'edges', '--steps', '4'])
     expect(g.code).toBe(5)
     expect(g.stderr).toMatch(/is a GAN checkpoint .*not a translator checkpoint/)

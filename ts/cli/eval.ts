@@ -58,7 +58,7 @@ export async function scoringData(req: DataRequest, log: (line: string) => void)
 
 /** Runs `wasmgan eval`; resolves to the exit code. */
 export async function runEval(path: string, flags: EvalFlags, print: (line: string) => void, log: (line: string) => void): Promise<number> {
-  const { gan, meta } = loadCheckpoint(path)
+  const { gan, meta } = loadCheckpoint(path, '`wasmgan eval`')
   try {
     let req: DataRequest = { dataset: flags.dataset, dataDir: flags.dataDir }
     if (flags.dataset === undefined && flags.dataDir === undefined && isRunConfig(meta)) {
