@@ -70,9 +70,7 @@ const test = await loadFashionMnist(undefined, 'test')
 const { classifier, cached } = await scoreClassifier(train, { log: (l) => console.log(l) })
 const accuracy = classifier.accuracy(test)
 console.log(`score classifier: ${cached ? 'cached' : 'trained'}, test accuracy ${(accuracy * 100).toFixed(1)}%`)
-console.log(
-  `budget per run: ${seconds !== undefined ? `${seconds} s` : `${steps} steps`} at batch ${batch}; seeds ${seeds.join(', ')}\n`,
-)
+console.log(`budget per run: ${seconds !== undefined ? `${seconds} s` : `${steps} steps`} at batch ${batch}; seeds ${seeds.join(', ')}\n`)
 
 interface Run {
   seed: number

@@ -57,7 +57,7 @@ export function featureStats(rows: Float32Array, n: number): FeatureStats {
  * Eigenvalues and eigenvectors of a symmetric matrix (cyclic Jacobi).
  * Returns `values[d]` and `vectors` with eigenvector k in column k.
  */
-export function symmetricEigen(matrix: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(matrix: Float64Array, d: number, withVectors = true): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix)
   const v = new Float64Array(d * d)
   for (let i = 0; i < d; i++) v[i * d + i] = 1
@@ -94,12 +94,14 @@ export function symmetricEigen(matrix: Float64Array, d: number): { values: Float
           a[p * d + k] = cs * apk - sn * aqk
           a[q * d + k] = sn * apk + cs * aqk
         }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p]
-          const vkq = v[k * d + q]
-          v[k * d + p] = cs * vkp - sn * vkq
-          v[k * d + q] = sn * vkp + cs * vkq
-        }
+        // Eigenvalues alone skip this third of the work (the distance's second solve).
+        if (withVectors)
+          for (let k = 0; k < d; k++) {
+            const vkp = v[k * d + p]
+            const vkq = v[k * d + q]
+            v[k * d + p] = cs * vkp - sn * vkq
+            v[k * d + q] = sn * vkp + cs * vkq
+          }
       }
     }
   }
@@ -135,7 +137,14 @@ function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
   return out
 }
 
-/** The Fréchet distance d² between two feature distributions. */
+/** Σ^½ of each `y` passed to {@link frechetDistance}: the real images' statistics, scored against again and again. */
+const sqrtCache = new WeakMap<FeatureStats, Float64Array>()
+
+/**
+ * The Fréchet distance d² between two feature distributions. Tr √(Σx Σy) is
+ * computed as Tr √(Σy^½ Σx Σy^½), so Σy^½ is computed once per `y` object and
+ * reused: pass the fixed (real) statistics as `y`.
+ */
 export function frechetDistance(x: FeatureStats, y: FeatureStats): number {
   if (x.d !== y.d) throw new WasmganError('E_INVALID_ARGUMENT', `feature widths differ: ${x.d} vs ${y.d}`)
   const d = x.d
@@ -143,8 +152,9 @@ export function frechetDistance(x: FeatureStats, y: FeatureStats): number {
   for (let j = 0; j < d; j++) meanTerm += (x.mean[j] - y.mean[j]) ** 2
   let trace = 0
   for (let j = 0; j < d; j++) trace += x.cov[j * d + j] + y.cov[j * d + j]
-  const s = sqrtPsd(x.cov, d)
-  const m = matmul(matmul(s, y.cov, d), s, d)
+  let s = sqrtCache.get(y)
+  if (!s) sqrtCache.set(y, (s = sqrtPsd(y.cov, d)))
+  const m = matmul(matmul(s, x.cov, d), s, d)
   // Symmetrise away round-off before the eigen-solve.
   for (let i = 0; i < d; i++) {
     for (let j = i + 1; j < d; j++) {
@@ -153,7 +163,7 @@ export function frechetDistance(x: FeatureStats, y: FeatureStats): number {
       m[j * d + i] = avg
     }
   }
-  const { values } = symmetricEigen(m, d)
+  const { values } = symmetricEigen(m, d, false)
   let traceSqrt = 0
   for (let k = 0; k < d; k++) traceSqrt += Math.sqrt(Math.max(values[k], 0))
   return Math.max(meanTerm + trace - 2 * traceSqrt, 0)

@@ -26,7 +26,10 @@ beforeAll(async () => {
   data = join(tmp, 'data')
   run = join(tmp, 'run')
   await writeFashionSubset(data, 512)
-  result = await runCli(['train', '--data', data, '--steps', '60', '--every', '20', '--batch', '16', '--seed', '3', '--out', run])
+  // A private cache: the run trains the score classifier for its snapshots' quality score, and eval below reuses it.
+  result = await runCli(['train', '--data', data, '--steps', '60', '--every', '20', '--batch', '16', '--seed', '3', '--out', run], {
+    env: { WASMGAN_CACHE_DIR: join(tmp, 'cache') },
+  })
 })
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -41,6 +44,7 @@ describe('wasmgan train (a short run)', () => {
     expect(result.stdout).toContain(`report: ${join(run, 'index.html')}`)
     // Plain (non-terminal) progress: one line per snapshot.
     expect(result.stderr.match(/^step \d+\/60 /gm)).toEqual(['step 20/60 ', 'step 40/60 ', 'step 60/60 '])
+    expect(result.stderr).toMatch(/training the score classifier/)
   })
 
   it('writes the config, one metrics line per snapshot, and state', () => {
@@ -63,7 +67,17 @@ describe('wasmgan train (a short run)', () => {
       expect(m.images).toBe(m.step * 16)
       expect(m.dReal).toBeGreaterThan(0)
       expect(m.dReal).toBeLessThan(1)
+      // The quality score of every snapshot: 512 rows, the last 102 held out (as in eval), 102 samples.
+      expect(m.fd).toBeGreaterThan(0)
+      expect(m.classes).toBe(10)
+      expect(m.classesCovered).toBeGreaterThanOrEqual(1)
+      expect(m.classesCovered).toBeLessThanOrEqual(10)
+      expect(m.evenness).toBeGreaterThanOrEqual(0)
+      expect(m.evenness).toBeLessThanOrEqual(1)
+      expect(m.scoreSamples).toBe(102)
+      expect(m.scoreSeconds).toBeGreaterThan(0)
     }
+
     expect(JSON.parse(readFileSync(join(run, 'state.json'), 'utf8'))).toMatchObject({ step: 60, status: 'done', acc: { from: 60, n: 0 } })
   })
 
@@ -97,8 +111,23 @@ describe('wasmgan train (a short run)', () => {
     const srcs = [...html.matchAll(/src="([^"]*)"/g)].map((m) => m[1]!)
     expect(srcs.length).toBe(4) // latest + three snapshots
     for (const s of srcs) expect(s.startsWith('data:image/png;base64,')).toBe(true)
-    expect(html.match(/<svg /g)?.length).toBe(2)
+    expect(html.match(/<svg /g)?.length).toBe(3) // losses, D outputs, quality
     for (const text of ['step 20', 'step 60', 'images/s', 'wall time', 'G optimizer', 'adam, lr 0.0002']) expect(html).toContain(text)
+  })
+
+  it('plots the quality score over steps, in the report and in score.svg', () => {
+    const metrics = readJsonLines(join(run, 'metrics.jsonl'))
+    const last = metrics[metrics.length - 1]!
+    const svg = readFileSync(join(run, 'score.svg'), 'utf8')
+    expect(svg).toMatch(/^<\?xml/)
+    expect(svg).toContain('Fréchet distance')
+    // One FD line through the three snapshots: M then two L segments.
+    const path = svg.match(/<path d="([^"]*)"/)![1]!
+    expect(path.match(/[ML]/g)).toEqual(['M', 'L', 'L'])
+    const html = readFileSync(join(run, 'index.html'), 'utf8')
+    expect(html).toContain('<h2>Quality</h2>')
+    expect(html).toContain(path)
+    expect(html).toContain(`At step 60: FD ${last.fd!.toFixed(2)}, classes covered ${last.classesCovered}/10`)
   })
 })
 
@@ -108,7 +137,8 @@ describe('commands that read the checkpoint', () => {
   it('eval scores the checkpoint against held-out rows of its own data, and caches its classifier', async () => {
     const env = { env: { WASMGAN_CACHE_DIR: join(tmp, 'cache') } }
     const r = await runCli(['eval', '--model', ckpt(), '--json'], env)
-    expect(r.stderr).toMatch(/training the score classifier/)
+    // The training run trained and cached it.
+    expect(r.stderr).not.toMatch(/training the score classifier/)
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.step).toBe(60)
@@ -116,8 +146,11 @@ describe('commands that read the checkpoint', () => {
     expect(j.score.coverage.histogram).toHaveLength(10)
     // 512 rows: the last 102 are held out and scored against.
     expect(j.score.samples).toBe(102)
+    // The run's last snapshot scored the same model on the same 102 samples and held-out rows: the same FD.
+    const last = readJsonLines(join(run, 'metrics.jsonl')).pop()!
+    expect(last.fd).toBeCloseTo(j.score.fd, 3)
+    expect(last.classesCovered).toBe(j.score.coverage.covered)
     const again = await runCli(['eval', '--model', ckpt()], env)
-    expect(again.stderr).not.toMatch(/training the score classifier/)
     expect(again.stdout).toMatch(/at step 60: FD [\d.]+ \(lower is better\), classes covered \d+\/10/)
     // Same classifier, same seed: the same score.
     expect(again.stdout.match(/FD ([\d.]+)/)![1]).toBe(j.score.fd.toFixed(2))

@@ -112,6 +112,7 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--source <file>', '--task pairs: the IDX file of source images')
     .option('--target <file>', '--task pairs: the IDX file of target images (same count and size)')
     .option('--no-l1-baseline', '--task: skip training the L1-only baseline after the run')
+    .option('--no-score', 'skip the quality score (FD, classes covered) at every snapshot')
     .addHelpText(
       'after',
       '\nExamples:\n  wasmgan train --seconds 60 --out runs/first\n  wasmgan train --dataset mnist --epochs 5\n  wasmgan train --resume runs/first/checkpoint.wgan --seconds 120' +

@@ -9,6 +9,7 @@
 import { runCharts } from './curves.js'
 import { classAccuracySection } from './report-conditional.js'
 import { describeStop, type RunConfig } from './run-config.js'
+import { scoreSection } from './score-plot.js'
 import { LAYOUT, type MetricsLine, type RunState } from './run-folder.js'
 
 /** Everything the page shows. */
@@ -193,6 +194,7 @@ export function buildReport(r: ReportInput): string {
     [LAYOUT.config, 'the config of this run (also stored in the checkpoint)'],
     [LAYOUT.metrics, 'one JSON line per snapshot'],
     [LAYOUT.curves, 'the curves above as an image'],
+    ...(r.metrics.some((m) => Number.isFinite(m.fd)) ? [[LAYOUT.score, 'the quality chart above as an image'] as [string, string]] : []),
     [`${LAYOUT.samples}/`, 'the grid of every snapshot, and latest.png'],
   ]
   return `<!doctype html>
@@ -211,6 +213,7 @@ ${statusBlock(r)}
 <p class="note">${lossNote(r.config.model.loss)}</p>
 ${warningsBlock(r.warnings)}
 ${r.conditional ? classAccuracySection(r.config, r.metrics, r.conditional.classifierAccuracy) : ''}
+${scoreSection(r.metrics, esc)}
 <h2>Grids over time</h2>
 <p class="note">Each grid shows the same ${r.config.run.sampleCount} latent vectors${r.conditional ? ` (row r asks for class r: ${esc(classList(r.config))})` : ''} (seed ${r.config.run.sampleSeed}) passed through the generator at that step, so the change from grid to grid is learning alone.</p>
 ${timeline}

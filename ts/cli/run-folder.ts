@@ -10,6 +10,7 @@
  *   samples/step-N.png  the grid of the fixed latent vectors at snapshot step N
  *   samples/latest.png  a larger grid at the last step saved
  *   curves.svg          the loss and D-output curves
+ *   score.svg           the quality score (FD) over steps, when the data has labels
  *   checkpoint.wgan     the latest checkpoint (replaced atomically)
  *   state.json          bookkeeping to resume mid-interval (written after each checkpoint)
  *   index.html          the self-contained report
@@ -80,6 +81,7 @@ export const LAYOUT = Object.freeze({
   samples: 'samples',
   latest: 'samples/latest.png',
   curves: 'curves.svg',
+  score: 'score.svg',
   checkpoint: 'checkpoint.wgan',
   state: 'state.json',
   report: 'index.html',
@@ -176,7 +178,7 @@ export class RunFolder {
   /** Drops what belongs to steps after `step`: metrics lines and snapshot grids (all of them for 0). */
   private clearFrom(step: number): void {
     if (step === 0) {
-      for (const f of [LAYOUT.metrics, LAYOUT.state, LAYOUT.checkpoint, LAYOUT.curves, LAYOUT.report, LAYOUT.latest]) {
+      for (const f of [LAYOUT.metrics, LAYOUT.state, LAYOUT.checkpoint, LAYOUT.curves, LAYOUT.score, LAYOUT.report, LAYOUT.latest]) {
         rmSync(this.path(f), { force: true })
       }
     } else {

@@ -42,6 +42,8 @@ export interface TrainFlags {
   conditional?: boolean
   /** How its discriminator reads the label (default acgan). */
   conditioning?: Conditioning
+  /** `--no-score` sets false: no quality score at snapshots. */
+  score?: boolean
 }
 
 /** Snapshots in a step-counted run when `--every` is not given. */

@@ -22,8 +22,10 @@ import { buildReport, duration, evenly } from './report.js'
 import { isRunConfig, recipeDiff, type RunConfig } from './run-config.js'
 import { LAYOUT, RunFolder, snapshotName, type MetricsLine, type RunState } from './run-folder.js'
 import { loadTrainingData, type DataRequest } from './resolve-dataset.js'
+import { scoreSvg } from './score-plot.js'
 import { exitCodeFor, StopRequest } from './signals.js'
 import { checkLabelled, classGrid, conditionalScoring, isConditional, type ConditionalScoring } from './train-conditional.js'
+import { snapshotScoreHook } from './snapshot-score.js'
 import { buildConfig, defaultOutDir, stopRule, targetStepOf, type TrainFlags } from './train-config.js'
 import { emptyAccumulator, trainLoop, type LoopState } from './training-loop.js'
 
@@ -116,15 +118,17 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   const startStep = gan.step
   // A conditional run scores class accuracy at every snapshot, with the cached score classifier.
   let scoring: ConditionalScoring | undefined
-  if (isConditional(config)) {
-    try {
-      scoring = await conditionalScoring(request, config.model.classes, log)
-    } catch (err) {
-      gan.dispose()
-      throw err
-    }
+  // The quality score (FD, classes covered) at every snapshot, unless --no-score; its classifier loads before the clock starts.
+  let score: SnapshotHook | undefined
+  try {
+    if (isConditional(config)) scoring = await conditionalScoring(request, config.model.classes, log)
+    if (f.score !== false) score = await snapshotScoreHook(request, config.model.dataDim, log)
+  } catch (err) {
+    scoring?.dispose()
+    gan.dispose()
+    throw err
   }
-  const hooks = [...(ext.hooks ?? []), ...(scoring ? [scoring.hook] : [])]
+  const hooks = [...(ext.hooks ?? []), ...(scoring ? [scoring.hook] : []), ...(score ? [score] : [])]
   /** The snapshot grid: fixed latent vectors; one row per class for a conditional GAN. */
   const grid = (count: number, columns?: number) =>
     scoring
@@ -173,6 +177,8 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   const writeReport = (status: RunState['status'], m: StepMetrics, latest: ReturnType<typeof writeLatest>, signal?: string) => {
     const metrics = folder.readMetrics()
     writeFileAtomic(folder.path(LAYOUT.curves), curvesSvg(metrics, config.model.loss))
+    const plot = scoreSvg(metrics)
+    if (plot) writeFileAtomic(folder.path(LAYOUT.score), plot)
     const html = buildReport({
       config,
       metrics,
