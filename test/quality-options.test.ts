@@ -5,6 +5,8 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CollapseMonitor, diversity } from '../ts/diagnostics.js'
+import { ConfigKey } from '../ts/abi.js'
+import { DEFAULT_CONFIG, encodeConfig, RECORD_ABSENT, resolveConfig } from '../ts/config.js'
 import { Gan, init, type GanConfig, type TrainingData } from '../ts/index.js'
 
 const small: GanConfig = { latent: 8, dataDim: 36, generator: [16], discriminator: [12], seed: 4 }
@@ -41,16 +43,24 @@ describe('loss kinds and the weight average', () => {
     }
   })
 
-  it('the defaults write the same checkpoint as before the options existed', () => {
-    // Options at their defaults are not written to the config record.
-    const a = new Gan(small).save()
-    const b = new Gan({ ...small, loss: 'bce', emaDecay: 0 }).save()
-    expect(a).toEqual(b)
+  it('BCE without EMA writes the record it wrote before the options existed; the defaults round-trip', () => {
+    // Absent keys mean BCE and no average (RECORD_ABSENT) whatever today's defaults are, so old checkpoints keep their meaning.
+    const keys = (c: GanConfig) => [...encodeConfig(resolveConfig(c))].filter((_, i) => i % 2 === 0)
+    expect(keys({ ...small, loss: 'bce', emaDecay: 0 })).not.toContain(ConfigKey.loss)
+    expect(keys({ ...small, loss: 'bce', emaDecay: 0 })).not.toContain(ConfigKey.emaDecay)
+    expect(RECORD_ABSENT).toEqual({ loss: 'bce', emaDecay: 0 })
+    const plain = Gan.load(new Gan({ ...small, loss: 'bce', emaDecay: 0 }).save())
+    expect([plain.config.loss, plain.config.emaDecay]).toEqual(['bce', 0])
+    // Today's defaults are written when they differ from what absence means, and load back as themselves.
+    const byDefault = new Gan(small)
+    expect([byDefault.config.loss, byDefault.config.emaDecay]).toEqual([DEFAULT_CONFIG.loss, DEFAULT_CONFIG.emaDecay])
+    expect(Gan.load(byDefault.save()).config).toEqual(byDefault.config)
+    expect(Gan.load(byDefault.save()).save()).toEqual(byDefault.save())
   })
 
   it('with emaDecay, samples differ from the raw weights once training has moved them', () => {
     const data = toyData()
-    const plain = new Gan(small)
+    const plain = new Gan({ ...small, emaDecay: 0 })
     const averaged = new Gan({ ...small, emaDecay: 0.9 })
     // Same seed: identical weights before training, so identical samples.
     expect(averaged.sample(2, { seed: 1 })).toEqual(plain.sample(2, { seed: 1 }))
@@ -67,23 +77,29 @@ describe('loss kinds and the weight average', () => {
 })
 
 describe('collapse warnings', () => {
-  it('warns when the discriminator wins outright (a real run with a starved generator)', async () => {
-    const gan = new Gan({
-      ...small,
-      generatorOptimizer: { lr: 1e-7 },
-      discriminatorOptimizer: { lr: 1e-2 },
-    })
-    const warnings = []
-    for await (const p of gan.fit(toyData(), { steps: 600, batchSize: 8, reportEvery: 20 })) if (p.warning) warnings.push(p.warning)
-    expect(warnings.map((w) => w.kind)).toContain('discriminator-wins')
-    expect(warnings.find((w) => w.kind === 'discriminator-wins')!.message).toMatch(
-      /won outright for \d+ steps.*try a lower discriminator learning rate/,
-    )
-  })
+  it.each(['bce', 'hinge'] as const)(
+    'warns when the discriminator wins outright (a real run with a starved generator), %s',
+    async (loss) => {
+      const gan = new Gan({
+        ...small,
+        loss,
+        generatorOptimizer: { lr: 1e-7 },
+        discriminatorOptimizer: { lr: 1e-2 },
+      })
+      const warnings = []
+      for await (const p of gan.fit(toyData(), { steps: 600, batchSize: 8, reportEvery: 20 })) if (p.warning) warnings.push(p.warning)
+      expect(warnings.map((w) => w.kind)).toContain('discriminator-wins')
+      expect(warnings.find((w) => w.kind === 'discriminator-wins')!.message).toMatch(
+        /won outright for \d+ steps.*try a lower discriminator learning rate/,
+      )
+    },
+  )
 
   it('stays quiet on a healthy run and when diagnostics are off', async () => {
-    const gan = new Gan(small)
-    for await (const p of gan.fit(toyData(), { steps: 300, batchSize: 8, reportEvery: 25 })) expect(p.warning).toBeUndefined()
+    for (const loss of ['hinge', 'bce'] as const) {
+      const gan = new Gan({ ...small, loss })
+      for await (const p of gan.fit(toyData(), { steps: 300, batchSize: 8, reportEvery: 25 })) expect(p.warning, loss).toBeUndefined()
+    }
     const starved = new Gan({ ...small, generatorOptimizer: { lr: 1e-7 }, discriminatorOptimizer: { lr: 1e-2 } })
     for await (const p of starved.fit(toyData(), { steps: 600, batchSize: 8, reportEvery: 20, diagnostics: false })) {
       expect(p.warning).toBeUndefined()
@@ -92,7 +108,7 @@ describe('collapse warnings', () => {
 
   it('flags a generator whose samples are all alike, once, and again after recovery', () => {
     const data = toyData()
-    const monitor = new CollapseMonitor(data.images, data.count, data.dim, false, 0)
+    const monitor = new CollapseMonitor(data.images, data.count, data.dim, 'bce', 0)
     const same = () => new Float32Array(32 * 36).fill(0.1)
     const varied = () => data.images.slice(0, 32 * 36)
     const kinds = [250, 500, 750, 1000, 1250].map((step, i) => monitor.check(step, 0.6, 0.4, i === 2 ? varied : same)?.kind)

@@ -180,6 +180,8 @@ describe('checkpoints', () => {
     const gan = Gan.load(v1)
     expect(gan.step).toBe(20)
     expect(gan.config.classes).toBe(0)
+    // Written before the loss and weight-average options: BCE without EMA, whatever today's defaults.
+    expect([gan.config.loss, gan.config.emaDecay]).toEqual(['bce', 0])
     expect(gan.meta).toEqual({ dataset: 'toy' })
     expect(gan.sample(2, { seed: 1 }).length).toBe(40)
     // It saves as version 2 and loads back unchanged.

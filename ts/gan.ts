@@ -304,7 +304,7 @@ export class Gan {
       const dt = performance.now() - t0
       // Created after the first chunk, whose train() call has validated `data`.
       if (o.diagnostics !== false && !monitor) {
-        monitor = new CollapseMonitor(data.images, data.count, data.dim, this.config.loss === 'least-squares', startStep)
+        monitor = new CollapseMonitor(data.images, data.count, data.dim, this.config.loss, startStep)
       }
       done += n
       if (every === undefined) {

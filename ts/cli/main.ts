@@ -85,13 +85,13 @@ export function buildProgram(done: (code: number) => void): Command {
       flag('--label-smoothing', (n, t) => parseReal(n, t, 0, 0.5, { maxExclusive: true })),
     )
     .addOption(
-      new Option('--loss <name>', 'adversarial loss: bce | hinge | least-squares (default bce)').argParser(
+      new Option('--loss <name>', 'adversarial loss: hinge | bce | least-squares (default hinge)').argParser(
         flag('--loss', (n, t) => parseChoice(n, t, LOSSES)),
       ),
     )
     .option(
       '--ema-decay <x>',
-      "decay of a moving average of G's weights that sampling uses, in [0, 1); 0 = off (default)",
+      "decay of a moving average of G's weights that sampling uses, in [0, 1); 0 = off (default 0.99)",
       flag('--ema-decay', unitOpen),
     )
     .option('--every <n>', 'steps between snapshots (default: 50 per run, or every 200 steps with --seconds)', flag('--every', int(1)))

@@ -7,7 +7,7 @@
  * bytes as one that never stopped.
  */
 
-import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type ResolvedGanConfig } from '../config.js'
+import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, RECORD_ABSENT, type ResolvedGanConfig } from '../config.js'
 import type { DatasetRef } from './resolve-dataset.js'
 
 /** When training stops: after a step count, a number of passes over the data, or a time budget. */
@@ -58,9 +58,11 @@ export interface RunConfig {
 export function recipeOf(c: RunConfig): Record<string, unknown> {
   // The data by content, not by path: the same files found in another folder are the same data.
   const { count, height, width, digest } = c.dataset
-  // Defaults under the stored model: a run written before a config field existed trained with its default.
+  // Defaults under the stored model: a run written before a config field existed trained with its default
+  // of then (RECORD_ABSENT for the loss and the weight average, which have measured defaults since).
   const model = {
     ...DEFAULT_CONFIG,
+    ...RECORD_ABSENT,
     ...c.model,
     generatorOptimizer: { ...DEFAULT_OPTIMIZER, ...c.model.generatorOptimizer },
     discriminatorOptimizer: { ...DEFAULT_OPTIMIZER, ...c.model.discriminatorOptimizer },

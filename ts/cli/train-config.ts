@@ -5,7 +5,7 @@
  * is the base and only the schedule may change.
  */
 
-import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, type Conditioning } from '../config.js'
+import { DEFAULT_CONFIG, DEFAULT_OPTIMIZER, RECORD_ABSENT, type Conditioning } from '../config.js'
 import { DEFAULT_SECONDS, type DatasetId } from './constants.js'
 import { usage } from './errors.js'
 import { CLASS_GRID_COLUMNS } from './train-conditional.js'
@@ -97,6 +97,8 @@ export function buildConfig(f: TrainFlags, loaded: LoadedData, base: RunConfig |
   // Defaults filled here, checked by the Gan constructor (the flags were checked when parsed).
   const model: RunConfig['model'] = {
     ...DEFAULT_CONFIG,
+    // A stored run without these fields predates them: it trained with what they meant then.
+    ...(bm && RECORD_ABSENT),
     ...bm,
     dataDim: d.dim,
     ...(f.latent !== undefined && { latent: f.latent }),
