@@ -4,7 +4,7 @@
  * live in a Web Worker, and this thread only draws what the worker reports.
  *
  * URL parameters prefill the controls, so a set-up can be shared as a link:
- * `?data=fashion-mnist|fashion-mnist-test&seed=7&batch=64&hidden=128,128&lr=0.0002&loss=bce&ema=0.999&steps=2000&autostart=1`.
+ * `?data=fashion-mnist|fashion-mnist-test&seed=7&batch=64&hidden=128,128&lr=0.0002&loss=hinge&ema=0.99&steps=2000&autostart=1`.
  */
 
 import { WorkerGan, imageGrid, simdSupported, toRgba, type FitProgress, type GanConfig, type Source, type WorkerDataset } from 'wasmgan'
