@@ -20,6 +20,7 @@ it('exports exactly the public API', () => {
       "MNIST_CLASSES",
       "MNIST_DIR",
       "ParallelGan",
+      "RECORD_ABSENT",
       "TRANSLATION_TASKS",
       "Translator",
       "WasmganError",

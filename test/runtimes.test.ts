@@ -224,8 +224,8 @@ describe('Chromium', () => {
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     const { seed, batchSize, steps } = REFERENCE
-    // The reference run is the package's default config: the page's weight average (on by default) off.
-    await page.goto(new URL(`/?data=fashion-mnist-test&seed=${seed}&batch=${batchSize}&steps=${steps}&ema=0`, base).href)
+    // The reference run is the package's default config, which the page's controls start at (hinge loss, weight average 0.99).
+    await page.goto(new URL(`/?data=fashion-mnist-test&seed=${seed}&batch=${batchSize}&steps=${steps}`, base).href)
     const state = () => page.evaluate(() => document.body.dataset.state)
     const waitState = (s: string, timeout = 60_000) =>
       page

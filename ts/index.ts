@@ -26,6 +26,7 @@ export { WorkerGan, type WorkerDataset, type WorkerGanOptions } from './worker-g
 export {
   DEFAULT_CONFIG,
   DEFAULT_OPTIMIZER,
+  RECORD_ABSENT,
   type Conditioning,
   type GanConfig,
   type OptimizerConfig,

@@ -148,6 +148,8 @@ describe('wasmgan train --dataset mnist (not installed on this machine)', () => 
     })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toContain(`from ${join(cache, 'datasets', 'mnist')}`)
+    // 64 images: too few for the quality score's classifier, which the run says and skips.
+    expect(r.stderr).toMatch(/no quality score at snapshots: 64 images are too few/)
     expect(JSON.parse(readFileSync(join(tmp, 'from-cache', 'config.json'), 'utf8')).dataset).toMatchObject({
       ref: { name: 'mnist' },
       count: 64,

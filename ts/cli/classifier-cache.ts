@@ -18,6 +18,9 @@ import { cacheRoot } from './resolve-dataset.js'
 /** Steps the score's classifier trains for (batch 64: about 2 epochs of Fashion-MNIST). */
 export const SCORE_CLASSIFIER_STEPS = 2000
 
+/** Batch of the score classifier's training: it needs at least this many labelled images. */
+export const SCORE_CLASSIFIER_BATCH = 64
+
 /** Where classifiers are cached: `classifiers/` in the CLI's per-user cache (see `cacheRoot`). */
 export function classifierCacheDir(): string {
   return join(cacheRoot(), 'classifiers')
@@ -53,7 +56,7 @@ export async function scoreClassifier(
   }
   options.log?.(`training the score classifier (${steps} steps, once per dataset; cached in ${dir})`)
   const classifier = new Classifier(config)
-  classifier.train(train, steps, { batchSize: 64 })
+  classifier.train(train, steps, { batchSize: SCORE_CLASSIFIER_BATCH })
   await mkdir(dir, { recursive: true })
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, classifier.save())

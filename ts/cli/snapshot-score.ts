@@ -12,7 +12,7 @@
  */
 
 import { evaluate } from '../evaluate.js'
-import { scoreClassifier } from './classifier-cache.js'
+import { SCORE_CLASSIFIER_BATCH, scoreClassifier } from './classifier-cache.js'
 import { scoringData } from './eval.js'
 import type { DataRequest } from './resolve-dataset.js'
 import type { SnapshotHook } from './train.js'
@@ -38,6 +38,12 @@ export async function snapshotScoreHook(
     return undefined
   }
   if (train.dim !== dataDim) return undefined
+  if (train.count < SCORE_CLASSIFIER_BATCH || heldOut.count < 2) {
+    log(
+      `no quality score at snapshots: ${train.count + heldOut.count} images are too few to train the score's classifier and hold some out`,
+    )
+    return undefined
+  }
   const { classifier } = await scoreClassifier(train, { log })
   const n = Math.min(SNAPSHOT_SCORE_SAMPLES, heldOut.count)
   // One fixed subset (the same array every time, so evaluate caches its statistics).
