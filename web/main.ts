@@ -221,7 +221,7 @@ async function train(): Promise<void> {
     const summary = last
       ? `${fmt.format(last.stepsDone)} steps in ${(last.elapsedMs / 1000).toFixed(1)} s, ${fmt.format(Math.round(last.imagesPerSecond))} images/s.`
       : ''
-    await refreshSamples(model)
+    await refreshSamples(model, true)
     if (ctl.signal.aborted) setState('paused', `Paused at step ${fmt.format(model.step)}. ${summary}`)
     else setState('done', `Done: step ${fmt.format(model.step)}. ${summary}`)
   } catch (e) {
@@ -298,11 +298,28 @@ function paint(canvas: HTMLCanvasElement, images: Float32Array, count: number, c
 }
 
 let lastPreview = 0
-let previewing = false
-/** Asks the worker for the grid and the walk; answered between two chunks of training. */
-async function refreshSamples(model: WorkerGan): Promise<void> {
-  if (previewing) return
-  previewing = true
+let previewing: Promise<void> | undefined
+/**
+ * Asks the worker for the grid and the walk; answered between two chunks of
+ * training. While one preview is in flight, a live preview is skipped, but a
+ * `final` one (after training stops) waits for it and draws again, so the
+ * page never ends on the grid of an earlier step.
+ */
+async function refreshSamples(model: WorkerGan, final = false): Promise<void> {
+  for (let inFlight = previewing; inFlight !== undefined; inFlight = previewing) {
+    if (!final) return
+    await inFlight
+  }
+  const run = drawSamples(model)
+  previewing = run
+  try {
+    await run
+  } finally {
+    previewing = undefined
+  }
+}
+
+async function drawSamples(model: WorkerGan): Promise<void> {
   lastPreview = performance.now()
   try {
     const images = await model.sample(GRID_COUNT, { seed: GRID_SEED })
@@ -313,8 +330,6 @@ async function refreshSamples(model: WorkerGan): Promise<void> {
     await drawWalk(model)
   } catch (e) {
     if ((e as { code?: string }).code !== 'E_DISPOSED') fail(e)
-  } finally {
-    previewing = false
   }
 }
 
