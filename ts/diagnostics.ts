@@ -9,6 +9,10 @@
  * once, then again only after the condition has cleared.
  */
 
+import type { ResolvedGanConfig } from './config.js'
+
+type GanLoss = ResolvedGanConfig['loss']
+
 /** A problem detected during training, with a one-line hint. */
 export interface TrainingWarning {
   kind: 'discriminator-wins' | 'low-diversity'
@@ -55,9 +59,9 @@ export class CollapseMonitor {
   #dWinsRaised = false
   #lowDiversityRaised = false
   #nextDiversityCheck: number
-  readonly #loss: 'bce' | 'hinge' | 'least-squares'
+  readonly #loss: GanLoss
 
-  constructor(images: Float32Array, count: number, dim: number, loss: 'bce' | 'hinge' | 'least-squares', startStep: number) {
+  constructor(images: Float32Array, count: number, dim: number, loss: GanLoss, startStep: number) {
     const n = Math.min(DIVERSITY_SAMPLES, count)
     this.#dataDiversity = diversity(spreadRows(images, count, dim, n), n)
     this.#loss = loss

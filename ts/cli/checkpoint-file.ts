@@ -75,22 +75,35 @@ export function notATranslator(path: string, kind: CheckpointKind): CliError {
   return new CliError(EXIT.checkpoint, `${path} is ${KIND_USE[kind]}, not a translator checkpoint, which this command needs`)
 }
 
-/** Reads and loads a checkpoint of any kind (GAN, translator, classifier); `init()` must have run. */
-export function loadModelCheckpoint(path: string): LoadedModel {
-  const { bytes, kind } = readKind(path)
-  let model: Gan | Translator | Classifier
+/**
+ * Loads `bytes` with `load` and reads the model's meta, turning the
+ * library's errors into one-line CLI errors about `path` (the library checks
+ * the CRC before the version, so a damaged file is reported as damaged).
+ */
+function open<M extends { meta: Record<string, unknown> | undefined; dispose(): void }>(
+  path: string,
+  bytes: Uint8Array,
+  load: (bytes: Uint8Array) => M,
+): { model: M; meta: Record<string, unknown> | undefined } {
+  let model: M
   try {
-    model = kind === 'gan' ? Gan.load(bytes) : kind === 'translator' ? Translator.load(bytes) : Classifier.load(bytes)
+    model = load(bytes)
   } catch (err) {
     throw toCliError(err, 'checkpoint', path)
   }
-  let meta: Record<string, unknown> | undefined
   try {
-    meta = model.meta
+    return { model, meta: model.meta }
   } catch (err) {
     model.dispose()
     throw toCliError(err, 'checkpoint', path)
   }
+}
+
+/** Reads and loads a checkpoint of any kind (GAN, translator, classifier); `init()` must have run. */
+export function loadModelCheckpoint(path: string): LoadedModel {
+  const { bytes, kind } = readKind(path)
+  const load = kind === 'gan' ? Gan.load : kind === 'translator' ? Translator.load : Classifier.load
+  const { model, meta } = open<Gan | Translator | Classifier>(path, bytes, load)
   return { kind, path, bytes, model, meta } as LoadedModel
 }
 
@@ -102,19 +115,6 @@ export function loadModelCheckpoint(path: string): LoadedModel {
 export function loadCheckpoint(path: string, command = 'this command'): LoadedCheckpoint {
   const { bytes, kind } = readKind(path)
   if (kind !== 'gan') throw new CliError(EXIT.checkpoint, `${path} is ${KIND_USE[kind]}, not a GAN checkpoint, which ${command} needs`)
-  let gan: Gan
-  try {
-    gan = Gan.load(bytes)
-  } catch (err) {
-    // The library checks the CRC before the version, so a damaged file is reported as damaged.
-    throw toCliError(err, 'checkpoint', path)
-  }
-  let meta: Record<string, unknown> | undefined
-  try {
-    meta = gan.meta
-  } catch (err) {
-    gan.dispose()
-    throw toCliError(err, 'checkpoint', path)
-  }
+  const { model: gan, meta } = open(path, bytes, Gan.load)
   return { path, bytes, gan, meta }
 }

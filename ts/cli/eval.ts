@@ -28,7 +28,7 @@ export interface EvalFlags extends DataRequest {
 }
 
 /** Rows `[from, to)` of a dataset as a new dataset. */
-function rows(d: ImageDataset, from: number, to: number): ImageDataset {
+export function rows(d: ImageDataset, from: number, to: number): ImageDataset {
   return {
     ...d,
     count: to - from,

@@ -11,6 +11,8 @@
  * samples, so its FD and the last snapshot's are close but not equal.
  */
 
+import type { Classifier } from '../classifier.js'
+import type { ImageDataset } from '../data.js'
 import { evaluate } from '../evaluate.js'
 import { SCORE_CLASSIFIER_BATCH, scoreClassifier } from './classifier-cache.js'
 import { scoringData } from './eval.js'
@@ -21,18 +23,42 @@ import type { SnapshotHook } from './train.js'
 export const SNAPSHOT_SCORE_SAMPLES = 1000
 
 /**
- * The hook for a run on the data `request` names (its `limit` is ignored:
- * the classifier and the held-out images come from the whole dataset, as in
- * `wasmgan eval`), or undefined with a logged reason when the data cannot be
- * scored (no labels). The first call for a dataset trains the classifier
- * and caches it (seconds); later runs load it.
+ * What every scoring hook of a run shares, loaded once: the dataset's whole
+ * train split and its held-out images (as in `wasmgan eval`; the run's
+ * `limit` is ignored), and the score classifier, loaded (or trained and
+ * cached) on first use.
+ */
+export interface ScoreContext {
+  train: ImageDataset
+  heldOut: ImageDataset
+  classifier(): Promise<Classifier>
+  /** Frees the classifier, if it was loaded. */
+  dispose(): Promise<void>
+}
+
+/** The {@link ScoreContext} of a run on the data `request` names. */
+export async function scoreContext(request: DataRequest, log: (line: string) => void): Promise<ScoreContext> {
+  const { train, heldOut } = await scoringData({ ...request, limit: undefined }, log)
+  let loaded: Promise<Classifier> | undefined
+  return {
+    train,
+    heldOut,
+    classifier: () => (loaded ??= scoreClassifier(train, { log }).then((r) => r.classifier)),
+    dispose: async () => (await loaded?.catch(() => undefined))?.dispose(),
+  }
+}
+
+/**
+ * The hook for a run, or undefined with a logged reason when its data cannot
+ * be scored (no labels, too few images). The first run on a dataset trains
+ * the classifier and caches it (seconds); later runs load it.
  */
 export async function snapshotScoreHook(
-  request: DataRequest,
+  ctx: ScoreContext,
   dataDim: number,
   log: (line: string) => void,
 ): Promise<SnapshotHook | undefined> {
-  const { train, heldOut } = await scoringData({ ...request, limit: undefined }, () => {})
+  const { train, heldOut } = ctx
   if (!train.labels) {
     log('no quality score at snapshots: the data has no labels, and the score\u2019s classifier learns the classes')
     return undefined
@@ -44,7 +70,7 @@ export async function snapshotScoreHook(
     )
     return undefined
   }
-  const { classifier } = await scoreClassifier(train, { log })
+  const classifier = await ctx.classifier()
   const n = Math.min(SNAPSHOT_SCORE_SAMPLES, heldOut.count)
   // One fixed subset (the same array every time, so evaluate caches its statistics).
   const real = { ...heldOut, count: n, images: heldOut.images.subarray(0, n * heldOut.dim) }
@@ -62,4 +88,5 @@ export async function snapshotScoreHook(
   }
 }
 
-const round4 = (v: number) => Math.round(v * 1e4) / 1e4
+/** A metric rounded to 4 decimals for metrics.jsonl. */
+export const round4 = (v: number) => Math.round(v * 1e4) / 1e4

@@ -7,15 +7,13 @@
  * for, with that classifier's own held-out accuracy beside it.
  */
 
-import { conditionalAccuracy, type Classifier } from '../classifier.js'
+import { conditionalAccuracy } from '../classifier.js'
 import type { ImageDataset } from '../data.js'
 import type { Gan } from '../gan.js'
 import { imageGrid, type GreyImage } from '../grid.js'
-import { scoreClassifier } from './classifier-cache.js'
 import { CliError, EXIT } from './errors.js'
-import { scoringData } from './eval.js'
-import type { DataRequest } from './resolve-dataset.js'
 import type { RunConfig } from './run-config.js'
+import { round4, type ScoreContext } from './snapshot-score.js'
 import type { SnapshotHook } from './train.js'
 
 /** Samples per class in a class grid (its columns). */
@@ -52,38 +50,30 @@ export function checkLabelled(data: ImageDataset, where: string): void {
   }
 }
 
-/** The class-accuracy hook and the classifier behind it. */
+/** The class-accuracy hook. */
 export interface ConditionalScoring {
   hook: SnapshotHook
   /** The classifier's accuracy on held-out real images. */
   classifierAccuracy: number
-  dispose(): void
 }
 
 /**
- * Loads (or trains and caches) the score classifier on the dataset's full
- * training split and measures it on held-out images (the test split when
- * present); the hook then adds `classAccuracy` and `classifierAccuracy` to
- * every metrics line.
+ * Measures the score classifier (shared with the quality score through
+ * `ctx`) on held-out images (the test split when present); the hook then
+ * adds `classAccuracy` and `classifierAccuracy` to every metrics line.
  */
-export async function conditionalScoring(req: DataRequest, classes: number, log: (line: string) => void): Promise<ConditionalScoring> {
-  const { train, heldOut } = await scoringData({ dataset: req.dataset, dataDir: req.dataDir }, log)
-  if (!train.labels) throw new CliError(EXIT.data, 'the class accuracy needs labelled data')
-  const { classifier } = await scoreClassifier(train, { log })
-  const classifierAccuracy = classifier.accuracy(heldOut)
+export async function conditionalScoring(ctx: ScoreContext, classes: number): Promise<ConditionalScoring> {
+  if (!ctx.train.labels) throw new CliError(EXIT.data, 'the class accuracy needs labelled data')
+  const classifier = await ctx.classifier()
   if (classifier.config.classes !== classes) {
-    classifier.dispose()
     throw new CliError(EXIT.data, `the score classifier has ${classifier.config.classes} classes but the model ${classes}`)
   }
-  const c: Classifier = classifier
+  const classifierAccuracy = classifier.accuracy(ctx.heldOut)
   return {
     classifierAccuracy,
     hook: ({ gan }) => {
-      const a = conditionalAccuracy(gan, c, { samples: ACCURACY_SAMPLES, seed: 99 })
+      const a = conditionalAccuracy(gan, classifier, { samples: ACCURACY_SAMPLES, seed: 99 })
       return { classAccuracy: round4(a.accuracy), classifierAccuracy: round4(classifierAccuracy) }
     },
-    dispose: () => c.dispose(),
   }
 }
-
-const round4 = (v: number) => Math.round(v * 1e4) / 1e4

@@ -26,6 +26,7 @@ import { checkpointKindOf, loadModelCheckpoint, notATranslator } from './checkpo
 import { DEFAULT_SECONDS } from './constants.js'
 import { KNOWN_DATASETS } from './datasets.js'
 import { CliError, EXIT, toCliError, usage } from './errors.js'
+import { rows } from './eval.js'
 import { writeFileAtomic } from './files.js'
 import { encodePng } from './png.js'
 import { buildTranslateReport, type BaselineResult, type TranslateMetrics } from './report-translate.js'
@@ -57,12 +58,6 @@ interface RunData {
   info: Omit<TranslateRunConfig['data'], 'task'>
 }
 
-const rowsOf = (d: ImageDataset, from: number, to: number): ImageDataset => ({
-  ...d,
-  count: to - from,
-  images: d.images.subarray(from * d.dim, to * d.dim),
-  ...(d.labels ? { labels: d.labels.subarray(from, to) } : {}),
-})
 const pairRows = (p: PairData, from: number, to: number): PairData => ({
   ...p,
   count: to - from,
@@ -117,14 +112,14 @@ async function loadRunData(
   const ds = dr.dataDir === undefined ? KNOWN_DATASETS[dr.dataset ?? 'fashion-mnist'] : undefined
   if (ds && existsSync(join(loaded.dir, ds.test.images.name))) {
     const test = await loadImageDataset({ images: join(loaded.dir, ds.test.images.name) })
-    held = rowsOf(test, 0, Math.min(HELD_OUT, test.count))
+    held = rows(test, 0, Math.min(HELD_OUT, test.count))
     where = `the first ${held.count} test images`
   } else {
     const n = train.count
     const h = heldOutOf(n)
     if (h < 1) throw new CliError(EXIT.data, `--task ${task} needs at least 5 images (a fifth is held out for scoring), got ${n}`)
-    held = rowsOf(train, n - h, n)
-    train = rowsOf(train, 0, n - h)
+    held = rows(train, n - h, n)
+    train = rows(train, 0, n - h)
     where = `the last ${h} training images, left out of training`
   }
   const heldOut = taskPairs(held, task, { seed: HELD_OUT_SEED, mask: model.mask })

@@ -25,7 +25,7 @@ import { loadTrainingData, type DataRequest } from './resolve-dataset.js'
 import { scoreSvg } from './score-plot.js'
 import { exitCodeFor, StopRequest } from './signals.js'
 import { checkLabelled, classGrid, conditionalScoring, isConditional, type ConditionalScoring } from './train-conditional.js'
-import { snapshotScoreHook } from './snapshot-score.js'
+import { scoreContext, snapshotScoreHook, type ScoreContext } from './snapshot-score.js'
 import { buildConfig, defaultOutDir, stopRule, targetStepOf, type TrainFlags } from './train-config.js'
 import { emptyAccumulator, trainLoop, type LoopState } from './training-loop.js'
 
@@ -116,15 +116,17 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
     throw toCliError(err)
   }
   const startStep = gan.step
-  // A conditional run scores class accuracy at every snapshot, with the cached score classifier.
+  // A conditional run scores class accuracy at every snapshot, and every run the quality score (FD, classes
+  // covered) unless --no-score; both use one score classifier, loaded before the clock starts.
   let scoring: ConditionalScoring | undefined
-  // The quality score (FD, classes covered) at every snapshot, unless --no-score; its classifier loads before the clock starts.
   let score: SnapshotHook | undefined
+  let ctx: ScoreContext | undefined
   try {
-    if (isConditional(config)) scoring = await conditionalScoring(request, config.model.classes, log)
-    if (f.score !== false) score = await snapshotScoreHook(request, config.model.dataDim, log)
+    if (isConditional(config) || f.score !== false) ctx = await scoreContext(request, log)
+    if (ctx && isConditional(config)) scoring = await conditionalScoring(ctx, config.model.classes)
+    if (ctx && f.score !== false) score = await snapshotScoreHook(ctx, config.model.dataDim, log)
   } catch (err) {
-    scoring?.dispose()
+    await ctx?.dispose()
     gan.dispose()
     throw err
   }
@@ -269,7 +271,7 @@ export async function runTrain(f: TrainFlags, ext: TrainExtensions): Promise<num
   writeReport(status, m, writeLatest(m.step), signal)
   stop.dispose()
   gan.dispose()
-  scoring?.dispose()
+  await ctx?.dispose()
 
   const trained = m.step - startStep
   const sessionSeconds = loop.seconds - state.seconds
