@@ -6,15 +6,25 @@
 //!   contiguous, zero-padded past n. Unpacked, the rows of a 128-wide B are
 //!   512 bytes apart and a k-long column strip maps onto 8 of the 64 L1 sets,
 //!   so every B load missed L1; packed, a panel streams sequentially from L2.
-//! - A is read in place when it is row-major (4 rows, each contiguous), and
-//!   packed per 4-row block to `[k][4]` when it is transposed (Xᵀ·dY), where
-//!   its 4 values per p are contiguous but consecutive p are m floats apart.
+//! - A is packed per 4-row block with every value already broadcast to a
+//!   whole vector, `[k][4][4]`, so the microkernel reads each A value with a
+//!   plain `v128.load`. The broadcast used to happen in the k loop
+//!   (`v128.load32_splat` from a `[k][4]` block): V8 turns that into one
+//!   `vbroadcastss` load, but JavaScriptCore (Bun, Safari) lowers a
+//!   load32_splat with a non-zero offset to a scalar load plus a splat, a
+//!   shuffle that competes with the multiplies and adds for the FP ports.
+//!   Broadcasting while packing (4 shuffles per 4 values, once per row block
+//!   instead of once per panel) took Bun's backward products from ~38 to
+//!   ~45 GFLOP/s and the forward ones in every engine from ~40 to ~45.
 //! - The microkernel keeps a 4×8 tile of C in 8 f32x4 accumulators while p runs
-//!   over k: per p it loads 2 vectors of B, broadcasts 4 values of A
-//!   (`v128.load32_splat`, a load, not a shuffle) and issues 8 multiplies and 8
-//!   adds. With the 2 B vectors, the broadcast and the product that is
-//!   11–12 of the 15 xmm registers V8 allocates on x86-64 (xmm15 is its
-//!   scratch), so nothing spills; 12 accumulators (6×8 or 4×12) spill in V8.
+//!   over k: per p it loads 2 vectors of B and 4 broadcast values of A and
+//!   issues 8 multiplies and 8 adds. With the 2 B vectors, one A vector and
+//!   the product that is 11–12 of the 15 xmm registers V8 allocates on x86-64
+//!   (xmm15 is its scratch), so nothing spills; 12 accumulators (6×8 or
+//!   4×12) spill in V8.
+//! - Deno runs wasm without V8's trap handler, so each of those 6 loads also
+//!   gets an explicit bounds check (a compare and a branch); that, not the
+//!   arithmetic, is why Deno stays ~10% behind Node on the same code.
 //! - Row and column tails use the same microkernel: missing rows of a packed
 //!   A block and missing columns of a panel are zeros, and only the valid part
 //!   of the tile is stored.
@@ -150,10 +160,10 @@ unsafe fn write_partial(dst: *mut f32, ld: usize, rows: usize, cols: usize, tile
 
 /// The k loop of the 4×8 register block, `acc += A(0..4, 0..k) · B(0..k, 0..8)`
 /// with the accumulators `$c` (row r in `c_r0`: columns 0..4, `c_r1`: 4..8):
-/// per p, 2 loads of B, 4 broadcasts of A (`v128.load32_splat`, a load, not
-/// a shuffle), 8 multiplies and 8 adds.
+/// per p, 2 loads of B, 4 loads of broadcast A values, 8 multiplies and 8
+/// adds.
 ///
-/// - `$ap`: one packed block of A, A(r, p) at `ap[p·4 + r]`.
+/// - `$ap`: one packed block of A, A(r, p) in all 4 lanes at `ap[(p·4 + r)·4..]`.
 /// - `$bp`: one packed panel of B, B(p, c) at `bp[p·8 + c]`.
 ///
 /// Both operands packed makes every load a pointer plus a constant.
@@ -166,19 +176,19 @@ macro_rules! k_loop {
         while bq != b_end {
             let b0 = v128_load(bq as *const v128);
             let b1 = v128_load(bq.add(4) as *const v128);
-            let x0 = v128_load32_splat(aq as *const u32);
+            let x0 = v128_load(aq as *const v128);
             $c00 = f32x4_add($c00, f32x4_mul(x0, b0));
             $c01 = f32x4_add($c01, f32x4_mul(x0, b1));
-            let x1 = v128_load32_splat(aq.add(1) as *const u32);
+            let x1 = v128_load(aq.add(4) as *const v128);
             $c10 = f32x4_add($c10, f32x4_mul(x1, b0));
             $c11 = f32x4_add($c11, f32x4_mul(x1, b1));
-            let x2 = v128_load32_splat(aq.add(2) as *const u32);
+            let x2 = v128_load(aq.add(8) as *const v128);
             $c20 = f32x4_add($c20, f32x4_mul(x2, b0));
             $c21 = f32x4_add($c21, f32x4_mul(x2, b1));
-            let x3 = v128_load32_splat(aq.add(3) as *const u32);
+            let x3 = v128_load(aq.add(12) as *const v128);
             $c30 = f32x4_add($c30, f32x4_mul(x3, b0));
             $c31 = f32x4_add($c31, f32x4_mul(x3, b1));
-            aq = aq.add(MR);
+            aq = aq.add(MR * 4);
             bq = bq.add(NR);
         }
     }};
@@ -343,37 +353,51 @@ fn transpose4(r0: v128, r1: v128, r2: v128, r3: v128) -> [v128; 4] {
     ]
 }
 
-/// Packs rows `i0..i0+rows` of A into `[k][4]`, zero-filling missing rows.
+/// The four lanes of `v`, each broadcast to a whole vector.
+#[inline(always)]
+fn splat_lanes(v: v128) -> [v128; 4] {
+    [
+        i32x4_shuffle::<0, 0, 0, 0>(v, v),
+        i32x4_shuffle::<1, 1, 1, 1>(v, v),
+        i32x4_shuffle::<2, 2, 2, 2>(v, v),
+        i32x4_shuffle::<3, 3, 3, 3>(v, v),
+    ]
+}
+
+/// Packs rows `i0..i0+rows` of A into `[k][4][4]`: A(r, p) broadcast to the
+/// whole vector at `out[(p·4 + r)·4..]`, zero vectors for missing rows.
 unsafe fn pack_a(k: usize, a: Lhs, i0: usize, rows: usize, out: *mut f32) {
     let src = a.data.as_ptr().add(i0 * a.rs);
     let mut p0 = 0;
     if rows == MR && a.rs == 1 {
         // Transposed A (Xᵀ·dY): the 4 values of each p are contiguous.
         for p in 0..k {
-            v128_store(
-                out.add(p * MR) as *mut v128,
-                v128_load(src.add(p * a.cs) as *const v128),
-            );
+            let lanes = splat_lanes(v128_load(src.add(p * a.cs) as *const v128));
+            for (r, v) in lanes.iter().enumerate() {
+                v128_store(out.add((p * MR + r) * 4) as *mut v128, *v);
+            }
         }
         p0 = k;
     } else if rows == MR && a.cs == 1 {
-        // Row-major A: 4 p of each of the 4 rows, transposed.
+        // Row-major A: 4 p of each row at once.
         while p0 + 4 <= k {
-            let row = |r: usize| v128_load(src.add(r * a.rs + p0) as *const v128);
-            let t = transpose4(row(0), row(1), row(2), row(3));
-            for (q, v) in t.iter().enumerate() {
-                v128_store(out.add((p0 + q) * MR) as *mut v128, *v);
+            for r in 0..MR {
+                let lanes = splat_lanes(v128_load(src.add(r * a.rs + p0) as *const v128));
+                for (q, v) in lanes.iter().enumerate() {
+                    v128_store(out.add(((p0 + q) * MR + r) * 4) as *mut v128, *v);
+                }
             }
             p0 += 4;
         }
     }
     for p in p0..k {
         for r in 0..MR {
-            *out.add(p * MR + r) = if r < rows {
+            let x = if r < rows {
                 *src.add(r * a.rs + p * a.cs)
             } else {
                 0.0
             };
+            v128_store(out.add((p * MR + r) * 4) as *mut v128, f32x4_splat(x));
         }
     }
 }
@@ -397,14 +421,14 @@ pub unsafe fn gemm(
     let b_len = panels * NR * k;
     PACK.with(|cell| {
         let mut buf = cell.borrow_mut();
-        if buf.len() < b_len + MR * k {
-            buf.resize(b_len + MR * k, 0.0);
+        if buf.len() < b_len + MR * 4 * k {
+            buf.resize(b_len + MR * 4 * k, 0.0);
         }
         let bp = buf.as_mut_ptr();
         let ap = bp.add(b_len);
         pack_b(k, n, b, bp);
         let cp = c.as_mut_ptr();
-        // A in place when its rows are contiguous; else packed per row block.
+        // A is packed per 4-row block, then reused by every panel of B.
         let mut i0 = 0;
         while i0 < m {
             let rows = (m - i0).min(MR);
