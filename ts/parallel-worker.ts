@@ -107,7 +107,7 @@ export function start(port: WorkerPort): void {
         const after = p?.prefetch
           ? () =>
               r.check(
-                r.call((x) => x.gan_dp_partial(handle, uploadData(r, datasets.get(p.dataId)!).handle, p.batch, p.micro, 2, 0, 0)),
+                r.call((x) => x.gan_dp_partial(handle, uploadData(r, datasets.get(p.dataId)!).handle, p.batch, p.micro, 2, p.lo, p.hi)),
                 'drawing the next batch',
               )
           : undefined

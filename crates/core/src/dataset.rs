@@ -115,6 +115,23 @@ impl Sampler {
         out: &mut [f32],
         labels: Option<&mut [u32]>,
     ) -> Result<()> {
+        self.next_batch_part(seed, data, rows, 0..rows, out, labels)
+    }
+
+    /// `next_labelled_batch` that copies only the rows in `part` (to the
+    /// same places in `out`), leaving the others as they were; the sampler
+    /// moves on exactly as for the whole batch. A data-parallel worker draws
+    /// just the rows it trains on.
+    pub fn next_batch_part(
+        &mut self,
+        seed: u64,
+        data: &Dataset,
+        rows: usize,
+        part: core::ops::Range<usize>,
+        out: &mut [f32],
+        labels: Option<&mut [u32]>,
+    ) -> Result<()> {
+        assert!(part.start <= part.end && part.end <= rows);
         if labels.is_some() && data.labels.is_none() {
             return Err(Error::invalid("this dataset has no labels"));
         }
@@ -141,16 +158,14 @@ impl Sampler {
         }
         let dim = data.dim;
         let start = self.cursor as usize;
-        for (r, &idx) in self.perm[start..start + rows].iter().enumerate() {
-            let src = idx as usize * dim;
+        let order = &self.perm[start + part.start..start + part.end];
+        for (r, &idx) in order.iter().enumerate() {
+            let (src, r) = (idx as usize * dim, part.start + r);
             out[r * dim..(r + 1) * dim].copy_from_slice(&data.images[src..src + dim]);
         }
         if let Some(labels) = labels {
             let all = data.labels.as_ref().expect("checked above");
-            for (l, &idx) in labels[..rows]
-                .iter_mut()
-                .zip(&self.perm[start..start + rows])
-            {
+            for (l, &idx) in labels[part].iter_mut().zip(order) {
                 *l = all[idx as usize];
             }
         }

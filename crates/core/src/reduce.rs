@@ -164,22 +164,30 @@ fn extend_le_f32(out: &mut Vec<u8>, v: &[f32]) {
 /// Appends the little-endian f32 values in `bytes` (a multiple of 4 long) to `out`.
 fn read_le_f32(bytes: &[u8], out: &mut Vec<f32>) {
     let n = bytes.len() / 4;
-    let start = out.len();
-    out.resize(start + n, 0.0);
     #[cfg(target_endian = "little")]
-    // SAFETY: `out[start..]` has room for n f32 = 4n bytes, any bit pattern is
-    // a valid f32, and the regions do not overlap.
-    unsafe {
-        core::ptr::copy_nonoverlapping(
-            bytes.as_ptr(),
-            out.as_mut_ptr().add(start) as *mut u8,
-            4 * n,
-        );
+    {
+        // Copied straight into the spare capacity: zero-filling it first
+        // (`resize`) was a second pass over every worker's gradients.
+        out.reserve(n);
+        let start = out.len();
+        // SAFETY: the capacity holds n more f32 = 4n bytes, which the copy
+        // initialises entirely (any bit pattern is a valid f32) before the
+        // length covers them; the regions do not overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                out.as_mut_ptr().add(start) as *mut u8,
+                4 * n,
+            );
+            out.set_len(start + n);
+        }
     }
     #[cfg(not(target_endian = "little"))]
-    for (x, c) in out[start..].iter_mut().zip(bytes.chunks_exact(4)) {
-        *x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    }
+    out.extend(
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+    );
 }
 
 /// The largest power of two that divides `x` (x > 0) and is at most `limit`.
@@ -255,6 +263,15 @@ pub fn combine(
 ) -> Result<()> {
     let (p, s) = (parts.params, parts.sums_len);
     assert!(grads.len() >= p && sums.len() >= s);
+    let root = combine_in_place(count, parts)?;
+    grads[..p].copy_from_slice(parts.grads_of(root));
+    sums[..s].copy_from_slice(parts.sums_of(root));
+    Ok(())
+}
+
+/// `combine` without the copy: returns the block of `parts` that holds the
+/// root (the optimizer reads the batch gradient from there).
+pub fn combine_in_place(count: usize, parts: &mut Partials) -> Result<usize> {
     // The blocks must be aligned nodes tiling 0..count exactly once.
     let mut covered = 0usize;
     for n in &parts.nodes {
@@ -275,17 +292,14 @@ pub fn combine(
             count
         )));
     }
-    let root = eval(
+    Ok(eval(
         Node {
             lo: 0,
             size: aligned_size_from_zero(2 * count - 1) as u32,
         },
         count,
         parts,
-    );
-    grads[..p].copy_from_slice(parts.grads_of(root));
-    sums[..s].copy_from_slice(parts.sums_of(root));
-    Ok(())
+    ))
 }
 
 /// Whether `nodes` cover 0..count without overlap (given their sizes sum to count).

@@ -115,6 +115,49 @@ impl Rng {
         }
     }
 
+    /// `fill_normal` of all of `out` that writes only `out[part]`: the
+    /// generator ends exactly where `fill_normal` leaves it (the same
+    /// draws, rejections and spare), but a pair whose values all fall
+    /// outside `part` skips its logarithm and square root, the costly part.
+    /// A data-parallel worker draws the latent rows of its own micro-batches.
+    pub fn fill_normal_part(&mut self, out: &mut [f32], part: core::ops::Range<usize>) {
+        let n = out.len();
+        assert!(part.start <= part.end && part.end <= n);
+        let mut i = 0;
+        if n > 0 {
+            if let Some(z) = self.spare.take() {
+                if part.contains(&0) {
+                    out[0] = z as f32;
+                }
+                i = 1;
+            }
+        }
+        while i < n {
+            let (u, v, s) = loop {
+                let u = self.signed_f64();
+                let v = self.signed_f64();
+                let s = u * u + v * v;
+                if s < 1.0 && s > 0.0 {
+                    break (u, v, s);
+                }
+            };
+            // u·f is value i; v·f is value i + 1, or the spare after the last.
+            let last = i + 1 == n;
+            if part.contains(&i) || part.contains(&(i + 1)) || last {
+                let f = (-2.0 * s.ln() / s).sqrt();
+                if part.contains(&i) {
+                    out[i] = (u * f) as f32;
+                }
+                if last {
+                    self.spare = Some(v * f);
+                } else if part.contains(&(i + 1)) {
+                    out[i + 1] = (v * f) as f32;
+                }
+            }
+            i += 2;
+        }
+    }
+
     /// Fills `out` uniformly in [lo, lo + width).
     pub fn fill_uniform(&mut self, out: &mut [f32], lo: f32, width: f32) {
         for x in out.iter_mut() {
@@ -218,6 +261,43 @@ mod tests {
             assert!((9_500..10_500).contains(&c), "{:?}", counts);
         }
         assert_eq!(r.below(1), 0);
+    }
+
+    #[test]
+    fn fill_normal_part_matches_fill_normal_inside_its_part_and_after() {
+        // Odd and even lengths, with and without a spare before, parts at
+        // either end, in the middle, empty and whole.
+        for n in [0usize, 1, 2, 7, 8, 100] {
+            for spare_first in [false, true] {
+                for part in [0..0, 0..n, 0..n / 2, n / 3..n, n / 3..(n / 2 + 1).min(n)] {
+                    let mut a = Rng::new(11 + n as u64);
+                    if spare_first {
+                        a.normal_f32();
+                    }
+                    let mut b = a.clone();
+                    let mut whole = vec![0.0f32; n];
+                    a.fill_normal(&mut whole);
+                    let mut some = vec![f32::NAN; n];
+                    b.fill_normal_part(&mut some, part.clone());
+                    for i in 0..n {
+                        if part.contains(&i) {
+                            assert_eq!(
+                                some[i].to_bits(),
+                                whole[i].to_bits(),
+                                "n {} part {:?} i {}",
+                                n,
+                                part,
+                                i
+                            );
+                        } else {
+                            assert!(some[i].is_nan(), "n {} part {:?}: {} written", n, part, i);
+                        }
+                    }
+                    assert_eq!(a, b, "n {} part {:?} spare {}", n, part, spare_first);
+                    assert_eq!(a.normal_f32().to_bits(), b.normal_f32().to_bits());
+                }
+            }
+        }
     }
 
     #[test]

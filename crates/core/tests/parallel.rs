@@ -97,8 +97,9 @@ fn run_workers(
         exchange(&mut gans, &mut states, true);
         // Workers draw the next step's batch while sums are exchanged.
         if step + 1 < steps {
-            for (gan, st) in gans.iter_mut().zip(states.iter_mut()) {
-                gan.prefetch_batch(st, data, mb).unwrap();
+            for (w, (gan, st)) in gans.iter_mut().zip(states.iter_mut()).enumerate() {
+                let (lo, hi) = range(w);
+                gan.prefetch_batch(st, data, mb, lo, hi).unwrap();
             }
         }
     }
@@ -203,13 +204,23 @@ fn misuse_is_refused() {
     // A batch is prefetched once, after a generator phase, and used by the next step of the same size.
     let mut h = Gan::new(config(1, 1)).unwrap();
     let mut hs = DpState::default();
-    assert!(h.prefetch_batch(&mut hs, &data, mb).is_err());
+    assert!(h.prefetch_batch(&mut hs, &data, mb, 0, 4).is_err());
     h.train_micro(&mut hs, &data, 12, 3, 1).unwrap();
-    h.prefetch_batch(&mut hs, &data, mb).unwrap();
-    assert!(h.prefetch_batch(&mut hs, &data, mb).is_err());
+    assert!(h.prefetch_batch(&mut hs, &data, mb, 2, 5).is_err());
+    h.prefetch_batch(&mut hs, &data, mb, 0, 2).unwrap();
+    assert!(h.prefetch_batch(&mut hs, &data, mb, 0, 2).is_err());
     assert!(h
         .partial_discriminator(&mut hs, &data, MicroBatches::new(6, 3).unwrap(), 0, 2)
         .is_err());
+    // Only the prefetched rows were drawn: another range cannot use them.
+    let mut k = Gan::new(config(1, 1)).unwrap();
+    let mut ks = DpState::default();
+    k.train_micro(&mut ks, &data, 12, 3, 1).unwrap();
+    k.prefetch_batch(&mut ks, &data, mb, 0, 2).unwrap();
+    let e = k
+        .partial_discriminator(&mut ks, &data, mb, 2, 4)
+        .unwrap_err();
+    assert!(e.message.contains("prefetched"), "{}", e.message);
     // Conditional GANs have no micro-batch step: refused, not trained wrongly.
     let mut c = Gan::new(GanConfig {
         classes: 3,

@@ -392,7 +392,7 @@ fn phase_of(phase: u32) -> Result<bool> {
 /// Data-parallel phase 1 or 3: this instance's partial sums for
 /// micro-batches `lo..hi`, left in the result buffer (wire form of
 /// `reduce::Partials`). Phase 2 instead draws the next step's batch ahead
-/// (`Gan::prefetch_batch`; `lo`, `hi` unused, no result).
+/// for micro-batches `lo..hi` (`Gan::prefetch_batch`; no result).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn gan_dp_partial(
@@ -423,7 +423,7 @@ pub extern "C" fn gan_dp_partial(
             let slot = gans[gi].as_mut().expect("checked");
             let data = datasets[di].as_ref().expect("checked");
             if phase == 2 {
-                return slot.gan.prefetch_batch(&mut slot.dp, data, mb);
+                return slot.gan.prefetch_batch(&mut slot.dp, data, mb, lo, hi);
             }
             slot.gan
                 .partial_discriminator(&mut slot.dp, data, mb, lo, hi)?;

@@ -27,12 +27,13 @@
 //! micro-batch size but not on how many instances share the micro-batches.
 
 use super::Gan;
-use crate::config::GanLoss;
+use crate::config::{GanLoss, LatentDist};
 use crate::dataset::Dataset;
 use crate::error::{resize_f32, Error, Result};
 use crate::loss::{discriminator_loss, generator_loss, probability_sum};
 use crate::mlp::RowSplit;
 use crate::reduce::{self, Partials};
+use core::ops::Range;
 
 /// f64 sums carried with each micro-batch's gradients: the loss and the sums
 /// of D's reported output on real and on fake rows (`output_sum`); the
@@ -85,8 +86,8 @@ pub struct DpState {
     sums: [f64; SUMS],
     /// Micro-batches whose fakes the last discriminator phase made.
     range: Option<(usize, usize)>,
-    /// Rows of a batch drawn ahead by `prefetch_batch`.
-    prefetched: Option<usize>,
+    /// Batch size and micro-batch range of a batch drawn ahead by `prefetch_batch`.
+    prefetched: Option<(usize, usize, usize)>,
     /// This instance's blocks after a `partial_*` phase.
     pub out: Partials,
     /// Every instance's blocks, read by `apply_*`.
@@ -160,14 +161,14 @@ impl Gan {
         // The whole batch, drawn by every instance so their states stay equal
         // (unless `prefetch_batch` drew it already).
         match st.prefetched.take() {
-            Some(pb) if pb == b => {}
-            Some(pb) => {
+            Some(p) if p == (b, lo, hi) => {}
+            Some((pb, plo, phi)) => {
                 return Err(Error::invalid(format!(
-                    "a batch of {} rows was prefetched, but this phase has batches of {}",
-                    pb, b
+                    "micro-batches {}..{} of a batch of {} rows were prefetched, but this phase has {}..{} of {}",
+                    plo, phi, pb, lo, hi, b
                 )))
             }
-            None => self.draw_batch(data, b)?,
+            None => self.draw_batch(data, b, r0..r1)?,
         }
         let buf = &mut self.buf;
         let fake = &mut buf.xd[b * dim..2 * b * dim];
@@ -247,17 +248,28 @@ impl Gan {
     }
 
     /// Draws a step's real rows and latent vectors (the sampler's and the
-    /// training RNG's only use in a step).
-    fn draw_batch(&mut self, data: &Dataset, b: usize) -> Result<()> {
+    /// training RNG's only use in a step). Every instance draws the whole
+    /// batch, so that samplers and RNGs stay in step, but only `rows` (its
+    /// own) are written: copying the other rows and computing their normal
+    /// variates was work every worker repeated, on the critical path.
+    fn draw_batch(&mut self, data: &Dataset, b: usize, rows: Range<usize>) -> Result<()> {
         let (dim, latent) = (self.config.data_dim, self.config.latent);
-        self.sampler
-            .next_batch(self.config.seed, data, b, &mut self.buf.xd[..b * dim])?;
+        self.sampler.next_batch_part(
+            self.config.seed,
+            data,
+            b,
+            rows.clone(),
+            &mut self.buf.xd[..b * dim],
+            None,
+        )?;
         self.images_seen += b as u64;
-        Self::draw_latent(
-            self.config.latent_dist,
-            &mut self.train_rng,
-            &mut self.buf.z[..b * latent],
-        );
+        let z = &mut self.buf.z[..b * latent];
+        match self.config.latent_dist {
+            LatentDist::Normal => self
+                .train_rng
+                .fill_normal_part(z, rows.start * latent..rows.end * latent),
+            LatentDist::Uniform => Self::draw_latent(LatentDist::Uniform, &mut self.train_rng, z),
+        }
         Ok(())
     }
 
@@ -272,27 +284,31 @@ impl Gan {
         st: &mut DpState,
         data: &Dataset,
         mb: MicroBatches,
+        lo: usize,
+        hi: usize,
     ) -> Result<()> {
         self.check_micro(data, mb)?;
+        Self::check_range(mb, lo, hi)?;
         if st.prefetched.is_some() || st.range.is_none() {
             return Err(Error::invalid(
                 "a batch can be prefetched once, after a generator phase",
             ));
         }
         self.reserve(mb.batch)?;
-        self.draw_batch(data, mb.batch)?;
-        st.prefetched = Some(mb.batch);
+        self.draw_batch(data, mb.batch, lo * mb.size..hi * mb.size)?;
+        st.prefetched = Some((mb.batch, lo, hi));
         Ok(())
     }
 
     /// Phase 2: the discriminator update from every instance's blocks in `st.all`.
     pub fn apply_discriminator(&mut self, st: &mut DpState, mb: MicroBatches) -> Result<()> {
-        reduce::combine(mb.count, &mut st.all, &mut self.d.grads, &mut st.sums)?;
+        let root = reduce::combine_in_place(mb.count, &mut st.all)?;
+        st.sums.copy_from_slice(st.all.sums_of(root));
         let b = mb.batch as f64;
         self.metrics.d_loss = st.sums[0] / b;
         self.metrics.d_real = st.sums[1] / b;
         self.metrics.d_fake = st.sums[2] / b;
-        self.d_opt.step(&mut self.d.params, &self.d.grads);
+        self.d_opt.step(&mut self.d.params, st.all.grads_of(root));
         Ok(())
     }
 
@@ -371,9 +387,10 @@ impl Gan {
     /// Phase 4: the generator update from every instance's blocks in `st.all`;
     /// completes the step.
     pub fn apply_generator(&mut self, st: &mut DpState, mb: MicroBatches) -> Result<()> {
-        reduce::combine(mb.count, &mut st.all, &mut self.g.grads, &mut st.sums)?;
+        let root = reduce::combine_in_place(mb.count, &mut st.all)?;
+        st.sums.copy_from_slice(st.all.sums_of(root));
         self.metrics.g_loss = st.sums[0] / mb.batch as f64;
-        self.g_opt.step(&mut self.g.params, &self.g.grads);
+        self.g_opt.step(&mut self.g.params, st.all.grads_of(root));
         self.update_ema();
         self.step += 1;
         Ok(())
