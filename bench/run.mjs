@@ -13,9 +13,16 @@
 // clock; the process CPU time is recorded too (where the runtime has the
 // clock), and a window whose CPU time is well below its wall time shows the
 // machine was busy. Ratios are between medians measured in this one run.
+//
+// Single-thread runners are pinned to one CPU (taskset, Linux): on a shared
+// virtual machine one vCPU can run the same step ~35% slower than the other
+// for minutes at a time (its host core busy with another tenant's memory
+// traffic), so two processes placed on different vCPUs would be compared
+// across that difference. Pinned, every subject meets the same CPU in
+// alternation. Only the multi-threaded runs (workers) get every CPU.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, loadavg } from 'node:os'
 import { dirname, extname, join, normalize, relative } from 'node:path'
@@ -37,7 +44,7 @@ const value = (name, dflt) => {
   return a ? a.slice(name.length + 3) : dflt
 }
 for (const a of args) {
-  if (!/^--(quick|no-browser|no-bun|no-deno|no-python|only=.*|rounds=\d+|json=.*)$/.test(a)) {
+  if (!/^--(quick|no-browser|no-bun|no-deno|no-python|no-pin|only=.*|rounds=\d+|json=.*)$/.test(a)) {
     console.error(`bench: unknown argument ${a}`)
     process.exit(2)
   }
@@ -49,6 +56,38 @@ const SECTIONS = new Set((value('only', 'kernels,steps,workers,inference,memory'
 const MICRO = 128 // rows per micro-batch for data-parallel training: 2 micro-batches at batch 256, one per worker
 const JSON_OUT = value('json', join(ROOT, 'bench', 'results', 'latest.json'))
 const MEMORY_STEPS = QUICK ? [100, 2000] : [100, 10000]
+
+/** The CPU single-thread runners are pinned to, or undefined (no taskset, one CPU, or --no-pin). */
+const PIN_CPU = (() => {
+  if (flag('no-pin') || process.platform !== 'linux' || cpus().length < 2) return undefined
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? '0' : undefined
+})()
+const ALL_CPUS = `0-${cpus().length - 1}`
+
+/** `[cmd, argv]` run on the CPU list `cpu` (none: any CPU). */
+function onCpu(cmd, argv, cpu) {
+  return cpu === undefined ? [cmd, argv] : ['taskset', ['-c', cpu, cmd, ...argv]]
+}
+
+/** Sets the CPUs of every thread of this process's descendants named `name…` (Chromium's processes). */
+function setAffinity(name, cpuList) {
+  const procs = new Map()
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      procs.set(Number(d), { comm, ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) })
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const tree = [process.pid]
+  for (let i = 0; i < tree.length; i++) for (const [pid, p] of procs) if (p.ppid === tree[i]) tree.push(pid)
+  for (const pid of tree.slice(1)) {
+    if (procs.get(pid).comm.startsWith(name)) spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' })
+  }
+}
 
 const log = (msg) => console.log(msg)
 const note = (msg) => console.log(`  note: ${msg}`)
@@ -90,11 +129,13 @@ async function buildTfjsBundle() {
 // ---- runners -------------------------------------------------------------------------
 /** A runner process speaking JSON lines ("@@bench " replies) on stdin/stdout. */
 class StdioRunner {
-  constructor(name, cmd, argv, env = {}) {
+  /** `cpu`: the CPU list to run on (default: the pinned CPU; null: every CPU). */
+  constructor(name, command, args, { env = {}, cpu = PIN_CPU } = {}) {
     this.name = name
     this.pending = new Map()
     this.nextId = 1
     this.stderr = ''
+    const [cmd, argv] = onCpu(command, args, cpu ?? undefined)
     this.child = spawn(cmd, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })))
     this.child.on('error', (e) => this.failAll(e))
@@ -185,7 +226,12 @@ class BrowserRunner {
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 })
     const r = new BrowserRunner()
     Object.assign(r, { name: 'chromium', server, browser, page, version: browser.version() })
+    r.pin(PIN_CPU)
     return r
+  }
+  /** Moves every Chromium process and thread to the CPU list `cpu` (launched by this process, they are its descendants). */
+  pin(cpu) {
+    if (PIN_CPU !== undefined) setAffinity('chrom', cpu ?? ALL_CPUS)
   }
   call(msg) {
     return this.page.evaluate((m) => window.benchOp(m), msg)
@@ -367,7 +413,54 @@ async function stepsSection(runners, results) {
 async function workersSection(runners, results) {
   const batch = 256
   log(`\n== Data-parallel training, batch ${batch}, micro-batches of ${MICRO} rows: steps/s, median of ${ROUNDS} alternating windows`)
-  const { node, chromium } = runners
+  // Workers need every CPU: a runner of their own, and Chromium unpinned for this section.
+  const node = new StdioRunner('node-all-cpus', process.execPath, ['bench/runner.mjs', DATA_DIR, '--node-extras'], { cpu: null })
+  const { chromium } = runners
+  chromium?.pin(null)
+  try {
+    await workersOn(node, chromium, results)
+  } finally {
+    chromium?.pin(PIN_CPU)
+    await node.close()
+  }
+  if (PIN_CPU !== undefined) await machineScaling(results)
+}
+
+/**
+ * What this machine gives two threads of this workload at all: the plain
+ * one-thread step at batch 256 in two processes, one pinned to each of
+ * CPUs 0 and 1, alone (in turn) and both at once. The sum of the two rates
+ * at once over the mean rate alone bounds any two-thread speed-up here.
+ */
+async function machineScaling(results) {
+  const batch = 256
+  const runners = ['0', '1'].map((cpu) => new StdioRunner(`node-cpu${cpu}`, process.execPath, ['bench/runner.mjs', DATA_DIR], { cpu }))
+  try {
+    const key = 'scaling'
+    await Promise.all(runners.map((r) => r.call({ op: 'setup', key, kind: 'wasmgan-step', variant: 'simd', batch })))
+    const ms = QUICK ? 400 : 800
+    const rate = (w) => (w.units / w.wallMs) * 1000
+    const rounds = []
+    for (let i = 0; i < (QUICK ? 2 : ROUNDS); i++) {
+      const alone = []
+      for (const r of runners) alone.push(rate(await r.call({ op: 'window', key, ms })))
+      const together = (await Promise.all(runners.map((r) => r.call({ op: 'window', key, ms })))).map(rate)
+      rounds.push({ alone, together, ratio: (together[0] + together[1]) / ((alone[0] + alone[1]) / 2) })
+    }
+    const ratio = summary(rounds.map((r) => r.ratio))
+    const cpu = (i) => summary(rounds.map((r) => r.alone[i]))
+    log(
+      `two independent one-thread trainings (batch ${batch}) pinned to CPUs 0 and 1: alone ${fmt(cpu(0).median)} and ${fmt(cpu(1).median)} steps/s; ` +
+        `both at once ${fmt(ratio.median, 2)}× one alone [${fmt(ratio.min, 2)}–${fmt(ratio.max, 2)}] (what two threads of this work get on this machine)`,
+    )
+    results.workers.machineScaling = { batch, rounds, ratio }
+  } finally {
+    await Promise.all(runners.map((r) => r.close()))
+  }
+}
+
+async function workersOn(node, chromium, results) {
+  const batch = 256
   const subjects = [
     { label: 'Gan.train, one thread · Node', id: 'plain-node', runner: node, setup: { kind: 'wasmgan-step', variant: 'simd', batch } },
   ]
@@ -531,7 +624,8 @@ function targets(results) {
           '≥ 1.6×',
           r >= 1.6 && id?.identical,
           `${fmt(w(2))} vs ${fmt(w(1))} steps/s (medians); ${id?.identical ? 'bit-identical' : 'NOT identical'}; ` +
-            `2 threads of the ceiling loop give ${fmt(results.workers.peakThreads.ratio, 2)}× one`,
+            `2 threads of the ceiling loop give ${fmt(results.workers.peakThreads.ratio, 2)}× one` +
+            (results.workers.machineScaling ? `, 2 one-thread trainings ${fmt(results.workers.machineScaling.ratio.median, 2)}× one` : ''),
         )
       }
     }
@@ -556,13 +650,18 @@ async function main() {
   const results = {
     startedAt: started.toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtStart: loadavg() },
-    method: { rounds: ROUNDS, windowMs: WINDOW_MS, dataRows: 10000, quick: QUICK },
+    method: { rounds: ROUNDS, windowMs: WINDOW_MS, dataRows: 10000, quick: QUICK, pinnedCpu: PIN_CPU ?? null },
     runtimes: {},
   }
   log(
     `wasmgan benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
+  )
+  log(
+    PIN_CPU === undefined
+      ? 'single-thread runners are not pinned to a CPU (no taskset, one CPU, or --no-pin)'
+      : `single-thread runners pinned to CPU ${PIN_CPU} (taskset); the workers section uses CPUs ${ALL_CPUS}`,
   )
   if (loadavg()[0] > 0.5 * cpus().length) note('the machine is busy: figures will be noisy (ratios measured side by side still hold best)')
 
