@@ -257,13 +257,18 @@ export interface WasmganExports {
    * the step's batch and sums D's gradients, 1 sums G's (after the phase-0
    * apply). The partial sums are left in the result buffer (wire form in
    * crates/core/src/reduce.rs). Phase 2, after phase 1, draws the next
-   * step's batch ahead of its phase 0 (no result; `lo`, `hi` unused).
+   * step's batch ahead of its phase 0 for micro-batches `lo..hi` (no result).
    */
   gan_dp_partial(gan: Handle, data: Handle, batch: number, micro: number, phase: number, lo: number, hi: number): StatusCode
   /** A buffer of at least `bytes` bytes for `gan_dp_apply`'s input, owned by the model; 0 on failure. */
   gan_dp_input(gan: Handle, bytes: number): Ptr
-  /** The optimizer step of `phase` from every worker's partial sums, concatenated in the first `bytes` bytes of `gan_dp_input`. */
-  gan_dp_apply(gan: Handle, batch: number, micro: number, phase: number, bytes: number): StatusCode
+  /**
+   * The optimizer step of `phase` from every worker's partial sums: the ones
+   * concatenated in the first `bytes` bytes of `gan_dp_input`, plus, when
+   * `own` is 1, this instance's own from its last `gan_dp_partial` (not
+   * copied back in).
+   */
+  gan_dp_apply(gan: Handle, batch: number, micro: number, phase: number, bytes: number, own: number): StatusCode
   /** The metrics block (f64 × {@link METRICS_LEN}) after the last step. */
   gan_metrics_ptr(gan: Handle): Ptr
   /**

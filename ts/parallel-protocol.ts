@@ -35,9 +35,11 @@ export type ParallelRequestBody =
        * (the previous exchange's buffers, one per worker), the partial writes
        * this worker's to `write` (one of the other set: two sets alternate,
        * so no worker overwrites sums another is still reading). The sums are
-       * never copied on the main thread nor allocated per step.
+       * never copied on the main thread nor allocated per step. `read[self]`
+       * holds this worker's own sums, which its module still has: the apply
+       * does not copy them back in.
        */
-      shared?: { read: SharedArrayBuffer[]; write: SharedArrayBuffer }
+      shared?: { read: SharedArrayBuffer[]; write: SharedArrayBuffer; self: number }
     }
   | { op: 'save'; meta?: Record<string, unknown> }
   | { op: 'dispose' }

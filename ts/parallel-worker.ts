@@ -64,19 +64,22 @@ export function start(port: WorkerPort): void {
         const shared = req.shared
         if (req.apply) {
           const { bytes, lengths, batch, micro, phase } = req.apply
-          const total = bytes ? bytes.length : lengths!.reduce((a, b) => a + b, 0)
+          // From shared buffers, every sum but this worker's own, which its module still holds.
+          const others = (w: number) => w !== shared!.self
+          const total = bytes ? bytes.length : lengths!.reduce((a, b, w) => (others(w) ? a + b : a), 0)
           const ptr = r.call((x) => x.gan_dp_input(handle, total))
           if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
           if (bytes) r.writeBytes(ptr, bytes)
           else {
             let at = ptr
             lengths!.forEach((len, w) => {
+              if (!others(w)) return
               r.writeBytes(at, new Uint8Array(shared!.read[w], 0, len))
               at += len
             })
           }
           r.check(
-            r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total)),
+            r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total, bytes ? 0 : 1)),
             'applying the combined gradients',
           )
         }

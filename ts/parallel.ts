@@ -346,7 +346,7 @@ export class ParallelGan {
             }
             const partial = phase === undefined ? undefined : { phase, dataId, batch, micro, lo: ranges[w][0], hi: ranges[w][1], prefetch }
             return h.request(
-              { op: 'run', apply: applyMsg, partial, shared: write && read ? { read, write: write[w] } : undefined },
+              { op: 'run', apply: applyMsg, partial, shared: write && read ? { read, write: write[w], self: w } : undefined },
               transfer,
             )
           }),

@@ -56,7 +56,7 @@ fn run_workers(
     let mut states: Vec<DpState> = (0..workers).map(|_| DpState::default()).collect();
     let range = |w: usize| (mb.count * w / workers, mb.count * (w + 1) / workers);
     let exchange = |gans: &mut Vec<Gan>, states: &mut Vec<DpState>, generator: bool| {
-        let mut wire = Vec::new();
+        let mut wires = Vec::new();
         for (w, (gan, st)) in gans.iter_mut().zip(states.iter_mut()).enumerate() {
             let (lo, hi) = range(w);
             if generator {
@@ -64,13 +64,26 @@ fn run_workers(
             } else {
                 gan.partial_discriminator(st, data, mb, lo, hi).unwrap();
             }
+            let mut wire = Vec::new();
             st.out.write(&mut wire);
+            wires.push(wire);
         }
-        // Every instance reads all blocks, in reverse worker order for good measure.
-        for (gan, st) in gans.iter_mut().zip(states.iter_mut()) {
+        // Every instance reads all blocks, in reverse worker order for good
+        // measure; odd instances keep their own blocks where they are
+        // (`take_own_blocks`) and read only the others', as workers do.
+        for (w, (gan, st)) in gans.iter_mut().zip(states.iter_mut()).enumerate() {
             let (p, s) = (st.out.params, st.out.sums_len);
-            st.all.reset(p, s);
-            st.all.read(&wire).unwrap();
+            if w % 2 == 1 {
+                st.take_own_blocks(p).unwrap();
+                for (v, wire) in wires.iter().enumerate() {
+                    if v != w {
+                        st.all.read(wire).unwrap();
+                    }
+                }
+            } else {
+                st.all.reset(p, s);
+                st.all.read(&wires.concat()).unwrap();
+            }
             st.all.nodes.reverse();
             let blocks = st.all.len();
             let grads: Vec<Vec<f32>> = (0..blocks)
@@ -212,6 +225,16 @@ fn misuse_is_refused() {
     assert!(h
         .partial_discriminator(&mut hs, &data, MicroBatches::new(6, 3).unwrap(), 0, 2)
         .is_err());
+    // Own blocks are taken once: a second apply from them fails its coverage check.
+    let mut o = Gan::new(config(1, 1)).unwrap();
+    let mut os = DpState::default();
+    o.partial_discriminator(&mut os, &data, mb, 0, 4).unwrap();
+    let p = o.d.params.len();
+    os.take_own_blocks(p).unwrap();
+    o.apply_discriminator(&mut os, mb).unwrap();
+    os.take_own_blocks(p).unwrap();
+    assert!(o.apply_discriminator(&mut os, mb).is_err());
+    assert!(os.take_own_blocks(p + 1).is_err());
     // Only the prefetched rows were drawn: another range cannot use them.
     let mut k = Gan::new(config(1, 1)).unwrap();
     let mut ks = DpState::default();

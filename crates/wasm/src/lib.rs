@@ -467,9 +467,19 @@ pub extern "C" fn gan_dp_input(h: i32, bytes: u32) -> u32 {
 }
 
 /// Data-parallel phase 2 or 4: the optimizer step from every instance's
-/// partial sums, concatenated in the first `bytes` bytes of `gan_dp_input`.
+/// partial sums: those concatenated in the first `bytes` bytes of
+/// `gan_dp_input`, and with `own` = 1 this instance's own blocks from its
+/// last `gan_dp_partial`, used where they are instead of being copied out
+/// and back in.
 #[no_mangle]
-pub extern "C" fn gan_dp_apply(h: i32, batch: u32, micro: u32, phase: u32, bytes: u32) -> i32 {
+pub extern "C" fn gan_dp_apply(
+    h: i32,
+    batch: u32,
+    micro: u32,
+    phase: u32,
+    bytes: u32,
+    own: u32,
+) -> i32 {
     status(with(|s| {
         let generator = phase_of(phase)?;
         let gi = slot(&mut s.gans, h, "GAN")?;
@@ -487,7 +497,11 @@ pub extern "C" fn gan_dp_apply(h: i32, batch: u32, micro: u32, phase: u32, bytes
         } else {
             slot.gan.d.params.len()
         };
-        slot.dp.all.reset(params, wasmgan_core::gan::SUMS);
+        match own {
+            0 => slot.dp.all.reset(params, wasmgan_core::gan::SUMS),
+            1 => slot.dp.take_own_blocks(params)?,
+            _ => return Err(Error::invalid(format!("own must be 0 or 1, got {}", own))),
+        }
         slot.dp.all.read(&slot.dp_input[..bytes as usize])?;
         let r = if generator {
             slot.gan.apply_generator(&mut slot.dp, mb)

@@ -94,6 +94,24 @@ pub struct DpState {
     pub all: Partials,
 }
 
+impl DpState {
+    /// Makes this instance's blocks of its last `partial_*` phase the first
+    /// blocks of `all` (the other instances' are then read after them),
+    /// without copying them. They can be taken once: a second take finds no
+    /// blocks, and the apply then fails its coverage check.
+    pub fn take_own_blocks(&mut self, params: usize) -> Result<()> {
+        if self.out.params != params || self.out.sums_len != SUMS {
+            return Err(Error::invalid(format!(
+                "this instance's partial sums have {} gradients, the phase being applied has {}",
+                self.out.params, params
+            )));
+        }
+        core::mem::swap(&mut self.out, &mut self.all);
+        self.out.reset(params, SUMS);
+        Ok(())
+    }
+}
+
 impl Gan {
     fn check_micro(&self, data: &Dataset, mb: MicroBatches) -> Result<()> {
         if self.config.classes > 0 {
