@@ -1,8 +1,8 @@
 // `npm run bench`: wasmgan against TF.js and PyTorch, and across runtimes, in
 // one run. Prints tables and writes bench/results/latest.json.
 //
-//   node bench/run.mjs [--quick] [--only=kernels,steps,inference,memory] [--rounds=N]
-//                      [--no-browser] [--no-bun] [--no-deno] [--no-python] [--json=path]
+//   node bench/run.mjs [--quick] [--only=kernels,steps,workers,inference,memory] [--rounds=N (default 7)]
+//                      [--no-browser] [--no-bun] [--no-deno] [--no-python] [--no-pin] [--json=path]
 //
 // Method: every implementation runs in a long-lived runner (Node, Bun, Deno,
 // Chromium, Python), is set up and warmed up once, and is then timed in
@@ -50,7 +50,7 @@ for (const a of args) {
   }
 }
 const QUICK = flag('quick')
-const ROUNDS = Number(value('rounds', QUICK ? 3 : 5))
+const ROUNDS = Number(value('rounds', QUICK ? 3 : 7))
 const WINDOW_MS = QUICK ? 300 : 500
 const SECTIONS = new Set((value('only', 'kernels,steps,workers,inference,memory') || '').split(','))
 const MICRO = 128 // rows per micro-batch for data-parallel training: 2 micro-batches at batch 256, one per worker
