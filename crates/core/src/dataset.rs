@@ -173,3 +173,36 @@ impl Sampler {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_of_a_batch_is_those_rows_of_the_whole_batch_and_moves_on_alike() {
+        let (count, dim) = (10, 3);
+        let mut data = Dataset::new(count, dim, true).unwrap();
+        for (i, x) in data.images.iter_mut().enumerate() {
+            *x = i as f32;
+        }
+        for (i, l) in data.labels.as_mut().unwrap().iter_mut().enumerate() {
+            *l = i as u32;
+        }
+        let (mut whole, mut part) = (Sampler::default(), Sampler::default());
+        // Batches of 4 cross an epoch boundary at the third draw.
+        for _ in 0..4 {
+            let (mut a, mut la) = (vec![0.0; 4 * dim], vec![0u32; 4]);
+            whole
+                .next_labelled_batch(9, &data, 4, &mut a, Some(&mut la))
+                .unwrap();
+            let (mut b, mut lb) = (vec![-1.0; 4 * dim], vec![99u32; 4]);
+            part.next_batch_part(9, &data, 4, 1..3, &mut b, Some(&mut lb))
+                .unwrap();
+            assert_eq!(&b[dim..3 * dim], &a[dim..3 * dim]);
+            assert_eq!(&lb[1..3], &la[1..3]);
+            assert!(b[..dim].iter().chain(&b[3 * dim..]).all(|&x| x == -1.0));
+            assert_eq!((lb[0], lb[3]), (99, 99));
+            assert_eq!((part.epoch, part.cursor), (whole.epoch, whole.cursor));
+        }
+    }
+}
