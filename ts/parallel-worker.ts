@@ -18,7 +18,7 @@ import { Gan, ganInternals } from './gan.js'
 import { instantiate } from './load.js'
 import type { Runtime } from './runtime.js'
 import { uploadData, type TrainingData } from './upload.js'
-import type { ParallelReply, ParallelRequest } from './parallel-protocol.js'
+import type { ParallelReply, ParallelRequest, Phase } from './parallel-protocol.js'
 import type { StepMetrics } from './gan.js'
 
 /** `self` in a Web Worker, `parentPort` under worker_threads. */
@@ -26,6 +26,20 @@ export interface WorkerPort {
   postMessage(message: unknown, transfer?: Transferable[]): void
   on?(event: 'message', listener: (data: unknown) => void): void
   addEventListener?(event: 'message', listener: (e: { data: unknown }) => void): void
+}
+
+/** How long a worker spins for another's sums before it sleeps on them (ms). */
+const SPIN_MS = 4
+
+/** Waits until `ctl[i]` ≥ `target`: spinning, then sleeping in 1 ms waits; throws if the abort flag `ctl[0]` is set. */
+function waitFor(ctl: Int32Array, i: number, target: number): void {
+  const start = performance.now()
+  for (let n = 0; ; n++) {
+    const v = Atomics.load(ctl, i)
+    if (v >= target) return
+    if (Atomics.load(ctl, 0) !== 0) throw new WasmganError('E_INTERNAL', 'another data-parallel worker failed')
+    if ((n & 1023) === 1023 && performance.now() - start > SPIN_MS) Atomics.wait(ctl, i, v, 1)
+  }
 }
 
 /** Starts answering requests on `port`. */
@@ -115,6 +129,75 @@ export function start(port: WorkerPort): void {
               )
           : undefined
         return { reply, transfer: reply.partial ? [reply.partial.buffer] : [], after }
+      }
+      case 'loop': {
+        const { rt: r, handle } = ganInternals(model())
+        const data = datasets.get(req.dataId)
+        if (!data) throw new WasmganError('E_INTERNAL', `the worker has no dataset ${req.dataId}`)
+        const ctl = new Int32Array(req.control)
+        const { steps, batch, micro, lo, hi, self: me, workers, sets } = req
+        const phases: Phase[] = [...(Array(model().config.dSteps).fill(0) as Phase[]), 1]
+        let seq = req.seq
+        let parity = req.parity
+        // Lengths alternate with the buffer sets: a worker one exchange ahead must not overwrite a length another has yet to read.
+        const lenAt = (v: number) => 1 + workers * (1 + parity) + v
+        try {
+          for (let s = 0; s < steps; s++) {
+            for (const phase of phases) {
+              const d = uploadData(r, data)
+              r.check(
+                r.call((x) => x.gan_dp_partial(handle, d.handle, batch, micro, phase, lo, hi)),
+                'computing partial sums',
+              )
+              const out = sets[parity][me]
+              const len = r.call((x) => {
+                const n = x.wg_result_len()
+                if (n <= out.byteLength) new Uint8Array(out, 0, n).set(new Uint8Array(x.memory.buffer, x.wg_result_ptr(), n))
+                return n
+              })
+              if (len > out.byteLength) {
+                throw new WasmganError('E_INTERNAL', `partial sums of ${len} bytes do not fit the ${out.byteLength}-byte exchange buffer`)
+              }
+              seq++
+              Atomics.store(ctl, lenAt(me), len)
+              Atomics.store(ctl, 1 + me, seq)
+              Atomics.notify(ctl, 1 + me)
+              // The next step's batch (and the real rows' pass) while the others finish.
+              if (phase === 1 && s + 1 < steps) {
+                r.check(
+                  r.call((x) => x.gan_dp_partial(handle, uploadData(r, data).handle, batch, micro, 2, lo, hi)),
+                  'drawing the next batch',
+                )
+              }
+              let total = 0
+              for (let v = 0; v < workers; v++) {
+                if (v === me) continue
+                waitFor(ctl, 1 + v, seq)
+                total += Atomics.load(ctl, lenAt(v))
+              }
+              const ptr = r.call((x) => x.gan_dp_input(handle, total))
+              if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
+              let at = ptr
+              for (let v = 0; v < workers; v++) {
+                if (v === me) continue
+                const n = Atomics.load(ctl, lenAt(v))
+                r.writeBytes(at, new Uint8Array(sets[parity][v], 0, n))
+                at += n
+              }
+              r.check(
+                r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total, 1)),
+                'applying the combined gradients',
+              )
+              parity ^= 1
+            }
+          }
+        } catch (e) {
+          // The others are waiting for this worker's sums: tell them to stop.
+          Atomics.store(ctl, 0, 1)
+          for (let v = 0; v < workers; v++) Atomics.notify(ctl, 1 + v)
+          throw e
+        }
+        return { reply: { metrics: model().metrics }, transfer: [] }
       }
       case 'save': {
         const bytes = model().save(req.meta)
