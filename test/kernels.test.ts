@@ -61,8 +61,22 @@ const DEGENERATE: Array<[number, number, number]> = [
   [4, 4, 0],
 ]
 
-const MATMUL_SHAPES = [...COVERING, ...GAN_SHAPES, ...DEGENERATE]
-const DENSE_SHAPES: Array<[number, number, number]> = [...COVERING, ...GAN_SHAPES, [3, 0, 5]]
+/**
+ * One output column (n = 1) or one product per element (k = 1): the simd
+ * build's own paths for these (`gemv`, `outer` in simd128.rs), with row
+ * blocks of 16, 8 and 4, row tails, and k tails past groups of 4.
+ */
+const NARROW: Array<[number, number, number]> = [
+  [23, 7, 1],
+  [37, 130, 1],
+  [1, 9, 1],
+  [6, 1, 1],
+  [23, 1, 13],
+  [16, 1, 8],
+]
+
+const MATMUL_SHAPES = [...COVERING, ...GAN_SHAPES, ...NARROW, ...DEGENERATE]
+const DENSE_SHAPES: Array<[number, number, number]> = [...COVERING, ...GAN_SHAPES, ...NARROW, [3, 0, 5]]
 /** Lengths of the elementwise kernels: vector lanes, tails, and long runs. */
 const LENGTHS = [...SIZES, 1001]
 

@@ -418,6 +418,15 @@ pub unsafe fn gemm(
     init: Init,
     post: Act,
 ) {
+    // One column (a layer with one output) or one p (an outer product): the
+    // packed path would pad the column to a panel of 8, or spend a whole
+    // packing pass and tile set on a single product per element.
+    if n == 1 {
+        return gemv(m, k, a, b, c, init, post);
+    }
+    if k == 1 {
+        return outer(m, n, a, b, c, init, post);
+    }
     let panels = (n + NR - 1) / NR;
     let b_len = panels * NR * k;
     PACK.with(|cell| {
@@ -456,6 +465,164 @@ pub unsafe fn gemm(
             i0 += MR;
         }
     });
+}
+
+/// `C = init + A·B` for n = 1. Four rows share one vector accumulator that
+/// receives A(i0..i0+4, p)·B(p) for p = 0, 1, …, so each row still gets its
+/// products in p order; the rows past the last group of four go one by one,
+/// as in `scalar.rs`.
+#[inline(never)]
+unsafe fn gemv(m: usize, k: usize, a: Lhs, b: Rhs, c: &mut [f32], init: Init, post: Act) {
+    let (src, bsrc, cp) = (a.data.as_ptr(), b.data.as_ptr(), c.as_mut_ptr());
+    let bv = |p: usize| *bsrc.add(p * b.rs);
+    let start4 = |i: usize| match init {
+        Init::Zero => f32x4_splat(0.0),
+        Init::Accumulate => v128_load(cp.add(i) as *const v128),
+        Init::Bias(bias) => f32x4_splat(bias[0]),
+    };
+    let mut i0 = 0;
+    if a.rs == 1 {
+        // Transposed A (Xᵀ·dY): the values of each p are contiguous. Sixteen
+        // rows at a time, four independent accumulators: one alone would
+        // wait for its previous add at every p.
+        while i0 + 4 * MR <= m {
+            let mut acc = [start4(i0), start4(i0 + 4), start4(i0 + 8), start4(i0 + 12)];
+            let mut col = src.add(i0);
+            for p in 0..k {
+                let x = f32x4_splat(bv(p));
+                acc[0] = f32x4_add(acc[0], f32x4_mul(v128_load(col as *const v128), x));
+                acc[1] = f32x4_add(acc[1], f32x4_mul(v128_load(col.add(4) as *const v128), x));
+                acc[2] = f32x4_add(acc[2], f32x4_mul(v128_load(col.add(8) as *const v128), x));
+                acc[3] = f32x4_add(acc[3], f32x4_mul(v128_load(col.add(12) as *const v128), x));
+                col = col.add(a.cs);
+            }
+            for (q, v) in acc.iter().enumerate() {
+                v128_store(cp.add(i0 + 4 * q) as *mut v128, activate(post, *v));
+            }
+            i0 += 4 * MR;
+        }
+    }
+    if a.cs == 1 {
+        // Row-major A (X·w): 4 p of each of 8 rows, transposed in registers,
+        // into two independent accumulators.
+        while i0 + 2 * MR <= m {
+            let mut acc = [start4(i0), start4(i0 + 4)];
+            let rows = src.add(i0 * a.rs);
+            let mut p = 0;
+            while p + 4 <= k {
+                let row = |r: usize| v128_load(rows.add(r * a.rs + p) as *const v128);
+                let lo = transpose4(row(0), row(1), row(2), row(3));
+                let hi = transpose4(row(4), row(5), row(6), row(7));
+                for q in 0..4 {
+                    let x = f32x4_splat(bv(p + q));
+                    acc[0] = f32x4_add(acc[0], f32x4_mul(lo[q], x));
+                    acc[1] = f32x4_add(acc[1], f32x4_mul(hi[q], x));
+                }
+                p += 4;
+            }
+            while p < k {
+                let at = |r: usize| *rows.add(r * a.rs + p);
+                let x = f32x4_splat(bv(p));
+                acc[0] = f32x4_add(acc[0], f32x4_mul(f32x4(at(0), at(1), at(2), at(3)), x));
+                acc[1] = f32x4_add(acc[1], f32x4_mul(f32x4(at(4), at(5), at(6), at(7)), x));
+                p += 1;
+            }
+            v128_store(cp.add(i0) as *mut v128, activate(post, acc[0]));
+            v128_store(cp.add(i0 + 4) as *mut v128, activate(post, acc[1]));
+            i0 += 2 * MR;
+        }
+    }
+    while i0 + MR <= m {
+        let mut acc = start4(i0);
+        let rows = src.add(i0 * a.rs);
+        let mut p = 0;
+        if a.rs == 1 {
+            // Transposed A (Xᵀ·dY): the 4 values of each p are contiguous.
+            while p < k {
+                let col = v128_load(rows.add(p * a.cs) as *const v128);
+                acc = f32x4_add(acc, f32x4_mul(col, f32x4_splat(bv(p))));
+                p += 1;
+            }
+        } else if a.cs == 1 {
+            // Row-major A: 4 p of each of the 4 rows, transposed in registers.
+            while p + 4 <= k {
+                let cols = transpose4(
+                    v128_load(rows.add(p) as *const v128),
+                    v128_load(rows.add(a.rs + p) as *const v128),
+                    v128_load(rows.add(2 * a.rs + p) as *const v128),
+                    v128_load(rows.add(3 * a.rs + p) as *const v128),
+                );
+                for (q, col) in cols.iter().enumerate() {
+                    acc = f32x4_add(acc, f32x4_mul(*col, f32x4_splat(bv(p + q))));
+                }
+                p += 4;
+            }
+        }
+        while p < k {
+            let at = |r: usize| *rows.add(r * a.rs + p * a.cs);
+            let col = f32x4(at(0), at(1), at(2), at(3));
+            acc = f32x4_add(acc, f32x4_mul(col, f32x4_splat(bv(p))));
+            p += 1;
+        }
+        v128_store(cp.add(i0) as *mut v128, activate(post, acc));
+        i0 += MR;
+    }
+    for i in i0..m {
+        let mut x = match init {
+            Init::Zero => 0.0,
+            Init::Accumulate => *cp.add(i),
+            Init::Bias(bias) => bias[0],
+        };
+        for p in 0..k {
+            x += *src.add(i * a.rs + p * a.cs) * bv(p);
+        }
+        *cp.add(i) = post.apply(x);
+    }
+}
+
+/// `C = init + A·B` for k = 1: one product per element, A(i, 0) broadcast
+/// along row i.
+#[inline(never)]
+unsafe fn outer(m: usize, n: usize, a: Lhs, b: Rhs, c: &mut [f32], init: Init, post: Act) {
+    let (bsrc, cp) = (b.data.as_ptr(), c.as_mut_ptr());
+    for i in 0..m {
+        let ai = a.data[i * a.rs];
+        let x = f32x4_splat(ai);
+        let row = cp.add(i * n);
+        let mut j = 0;
+        if b.cs == 1 && post == Act::Linear && matches!(init, Init::Zero) {
+            // dX = dY·Wᵀ of a one-output layer, the case that matters.
+            let zero = f32x4_splat(0.0);
+            while j + 4 <= n {
+                let bj = v128_load(bsrc.add(j) as *const v128);
+                v128_store(row.add(j) as *mut v128, f32x4_add(zero, f32x4_mul(x, bj)));
+                j += 4;
+            }
+        } else if b.cs == 1 {
+            while j + 4 <= n {
+                let start = match init {
+                    Init::Zero => f32x4_splat(0.0),
+                    Init::Accumulate => v128_load(row.add(j) as *const v128),
+                    Init::Bias(bias) => v128_load(bias.as_ptr().add(j) as *const v128),
+                };
+                let bj = v128_load(bsrc.add(j) as *const v128);
+                v128_store(
+                    row.add(j) as *mut v128,
+                    activate(post, f32x4_add(start, f32x4_mul(x, bj))),
+                );
+                j += 4;
+            }
+        }
+        while j < n {
+            let start = match init {
+                Init::Zero => 0.0,
+                Init::Accumulate => *row.add(j),
+                Init::Bias(bias) => bias[j],
+            };
+            *row.add(j) = post.apply(start + ai * *bsrc.add(j * b.cs));
+            j += 1;
+        }
+    }
 }
 
 pub fn activation_backward(act: Act, y: &[f32], dy: &[f32], dz: &mut [f32]) {
