@@ -2,6 +2,7 @@
 // them with wabt's wasm-objdump rather than trusting the build flags:
 // - the simd build really contains v128 instructions and the scalar build none
 //   (a lost RUSTFLAGS or a kernel that never vectorised shows up here);
+//   the scalar build also uses no bulk memory operations (it is for old engines);
 // - each module's function + memory exports equal EXPORT_NAMES in ts/abi.ts;
 // - the modules import nothing (the loader instantiates with no imports).
 //
@@ -26,6 +27,8 @@ const LINKER_GLOBALS = new Set(['__data_end', '__heap_base'])
 
 /** Mnemonic prefixes of the wasm SIMD proposal (all opcodes behind 0xfd). */
 const SIMD_MNEMONIC = /^(v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\./
+/** Bulk memory operations (opcodes behind 0xfc); only the simd build may use them. */
+const BULK_MNEMONIC = /^(memory\.(copy|fill|init)|data\.drop)$/
 
 const rel = (file) => {
   const r = relative(process.cwd(), file)
@@ -79,6 +82,7 @@ export function inspect(file) {
 
   const simd = new Map()
   let instructions = 0
+  let bulk = 0
   for (const line of objdump(['-d'], file).split('\n')) {
     const bar = line.indexOf('| ')
     if (bar < 0) continue
@@ -89,9 +93,10 @@ export function inspect(file) {
     if (!op) continue
     instructions++
     if (SIMD_MNEMONIC.test(op)) simd.set(op, (simd.get(op) ?? 0) + 1)
+    if (BULK_MNEMONIC.test(op)) bulk++
   }
   const simdCount = [...simd.values()].reduce((a, b) => a + b, 0)
-  return { exports, imports, simd, simdCount, instructions }
+  return { exports, imports, simd, simdCount, bulk, instructions }
 }
 
 function topOps(simd, n = 8) {
@@ -185,10 +190,14 @@ export function checkWasm({ simd, scalar }, log = console.log) {
     const size = readFileSync(file).length
     log(
       `check-wasm: ${rel(file)}: ${size} bytes, ${info.instructions} instructions, ${info.simdCount} SIMD` +
-        (info.simdCount ? ` (${topOps(info.simd)})` : ''),
+        (info.simdCount ? ` (${topOps(info.simd)})` : '') +
+        `, ${info.bulk} bulk memory`,
     )
     if (variant === 'simd' && info.simdCount === 0) {
       failures.push(`${rel(file)}: the simd build contains no v128 instructions (was it built with -C target-feature=+simd128?)`)
+    }
+    if (variant === 'scalar' && info.bulk > 0) {
+      failures.push(`${rel(file)}: the scalar build contains ${info.bulk} bulk memory instructions; it must run on engines without them`)
     }
     if (variant === 'scalar' && info.simdCount > 0) {
       failures.push(
@@ -219,7 +228,7 @@ function main() {
     console.error(`check-wasm: ${failures.length} check(s) failed`)
     process.exit(1)
   }
-  console.log('check-wasm: ok (SIMD present only in the simd build, exports match ts/abi.ts, no imports)')
+  console.log('check-wasm: ok (SIMD and bulk memory only in the simd build, exports match ts/abi.ts, no imports)')
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main()

@@ -31,3 +31,14 @@ it('falls back to the scalar build with a one-time notice when SIMD is missing',
   const gan = new Gan({ latent: 4, dataDim: 9, generator: [5], discriminator: [5] })
   expect(gan.sample(2, { seed: 1 }).length).toBe(18)
 })
+
+it('counts an engine without bulk memory operations as unable to run the simd build', () => {
+  vi.restoreAllMocks()
+  expect(simdSupported()).toBe(true)
+  const realValidate = WebAssembly.validate
+  vi.spyOn(WebAssembly, 'validate').mockImplementation((bytes) => {
+    // Only the 38-byte bulk memory probe (memory.fill) is answered "unsupported".
+    return (bytes as Uint8Array).byteLength === 38 ? false : realValidate(bytes)
+  })
+  expect(simdSupported()).toBe(false)
+})

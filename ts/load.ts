@@ -43,10 +43,20 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ])
 
-/** Whether this engine supports WebAssembly fixed-width SIMD. */
+// (memory 1) (func i32.const 0 i32.const 0 i32.const 0 memory.fill): valid
+// only where the engine implements bulk memory operations, which the simd
+// build also uses (every engine with SIMD has them; this makes sure).
+const BULK_MEMORY_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1, 10, 13, 1, 11, 0, 65, 0, 65, 0, 65, 0, 252, 11, 0, 11,
+])
+
+/**
+ * Whether this engine can run the simd build: WebAssembly fixed-width SIMD,
+ * and the bulk memory operations that build uses for copies and fills.
+ */
 export function simdSupported(): boolean {
   try {
-    return WebAssembly.validate(SIMD_PROBE)
+    return WebAssembly.validate(SIMD_PROBE) && WebAssembly.validate(BULK_MEMORY_PROBE)
   } catch {
     return false
   }
@@ -141,7 +151,7 @@ async function compile(options: InitOptions): Promise<WebAssembly.Module> {
   try {
     return await WebAssembly.compile(bytes as BufferSource)
   } catch (e) {
-    const hint = source === undefined ? '' : ' (a simd build needs an engine with WebAssembly SIMD)'
+    const hint = source === undefined ? '' : ' (a simd build needs an engine with WebAssembly SIMD and bulk memory)'
     throw new WasmganError('E_LOAD', `could not compile the wasm module: ${String(e)}${hint}`, { cause: e })
   }
 }
