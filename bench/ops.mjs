@@ -63,7 +63,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
    * A thing to time: `run()` does `per` units (training steps, or batches of
    * samples) and may return a promise (work on workers).
    */
-  async function makeSubject({ kind, variant, backend, batch, seed = 1, workers, microBatch }) {
+  async function makeSubject({ kind, variant, backend, batch, seed = 1, workers, microBatch, into }) {
     if (kind === 'peak') {
       // The simd128 ceiling loop; a unit is a GFLOP, so units/s is GFLOP/s.
       const raw = (await wasmgan.instantiate({ variant: 'simd' })).call((x) => x)
@@ -84,7 +84,9 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       if (kind === 'wasmgan-step') {
         return { run: () => gan.train(d, 1, { batchSize: batch }), dispose: () => gan.dispose(), rt }
       }
-      return { run: () => gan.sample(batch), dispose: () => gan.dispose(), rt }
+      // `into`: one array reused by every call (SampleOptions.into), so no result is allocated.
+      const options = into ? { into: new Float32Array(batch * gan.config.dataDim) } : {}
+      return { run: () => gan.sample(batch, options), dispose: () => gan.dispose(), rt }
     }
     if (kind === 'tfjs-step' || kind === 'tfjs-sample') {
       if (!loadTfjs) throw new Error('TF.js is only benchmarked in the Node runner')

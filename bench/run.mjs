@@ -538,6 +538,12 @@ async function inferenceSection(runners, results) {
   const { node, tfjsWasm, tfjsCpu, python } = runners
   const subjects = [
     { label: 'wasmgan simd · Node', id: 'wasmgan-simd', runner: node, setup: { kind: 'wasmgan-sample', variant: 'simd', batch } },
+    {
+      label: 'wasmgan simd · Node, into one array',
+      id: 'wasmgan-simd-into',
+      runner: node,
+      setup: { kind: 'wasmgan-sample', variant: 'simd', batch, into: true },
+    },
     { label: 'wasmgan scalar · Node', id: 'wasmgan-scalar', runner: node, setup: { kind: 'wasmgan-sample', variant: 'scalar', batch } },
     { label: 'TF.js wasm', id: 'tfjs-wasm', runner: tfjsWasm, setup: { kind: 'tfjs-sample', backend: 'wasm', variant: 'fast', batch } },
     { label: 'TF.js cpu', id: 'tfjs-cpu', runner: tfjsCpu, setup: { kind: 'tfjs-sample', backend: 'cpu', variant: 'fast', batch } },

@@ -109,6 +109,17 @@ describe('training data and arguments', () => {
     await fails(() => gan.sample(1, { z: new Float32Array([0, NaN, 0, 0]) }), 'E_INVALID_ARGUMENT', /z\[1\] must be a finite number/)
     await fails(() => gan.sample(1, { z: new Float32Array(4), seed: 1 }), 'E_INVALID_ARGUMENT', /either z or seed/)
     await fails(() => gan.sample(1, { seed: -2 }), 'E_INVALID_ARGUMENT', /seed must be an integer/)
+    await fails(
+      () => gan.sample(2, { into: new Float32Array(9) }),
+      'E_INVALID_ARGUMENT',
+      /into must be a Float32Array of n × dataDim = 2 × 9 = 18 values/,
+    )
+    await fails(
+      () => gan.sample(2, { into: new Float64Array(18) as unknown as Float32Array }),
+      'E_INVALID_ARGUMENT',
+      /into must be a Float32Array/,
+    )
+    await fails(() => gan.sample(2, { into: [] as unknown as Float32Array }), 'E_INVALID_ARGUMENT', /into must be a Float32Array/)
   })
 
   it('rejects bad save and load arguments', async () => {

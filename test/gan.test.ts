@@ -132,6 +132,19 @@ describe('sampling', () => {
     expect(a.sample(4, { seed: 1 })).toEqual(b.sample(4, { seed: 1 }))
   })
 
+  it('writes into a given array: the same bits, the same array back, overwritten by the next call', () => {
+    const gan = new Gan(small)
+    const want = gan.sample(3, { seed: 4 })
+    const into = new Float32Array(3 * 36).fill(Number.NaN)
+    const got = gan.sample(3, { seed: 4, into })
+    expect(got).toBe(into)
+    expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer))
+    gan.sample(3, { seed: 5, into })
+    expect(into).toEqual(gan.sample(3, { seed: 5 }))
+    const z = new Float32Array(3 * 8).fill(0.25)
+    expect(gan.sample(3, { z, into })).toEqual(gan.sample(3, { z }))
+  })
+
   it('returns copies: mutating a result changes nothing inside', () => {
     const gan = new Gan(small)
     const s = gan.sample(2, { seed: 1 })

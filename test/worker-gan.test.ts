@@ -53,6 +53,22 @@ describe('WorkerGan', () => {
     gan.dispose()
   })
 
+  it('samples into a given array on this thread, and checks it before asking the worker', async () => {
+    await init()
+    const gan = new WorkerGan(cfg)
+    const into = new Float32Array(5 * 16)
+    const got = await gan.sample(5, { seed: 2, into })
+    expect(got).toBe(into)
+    expect(into).toEqual(new Gan(cfg).sample(5, { seed: 2 }))
+    await expectWasmganError(
+      () => gan.sample(5, { into: new Float32Array(16) }),
+      'E_INVALID_ARGUMENT',
+      /into must be a Float32Array of n × dataDim = 5 × 16 = 80 values/,
+    )
+    await expectWasmganError(() => gan.sample(0, { into }), 'E_INVALID_ARGUMENT', /n must be an integer/)
+    gan.dispose()
+  })
+
   it('keeps datasets to the WorkerGan that loaded them', async () => {
     const a = new WorkerGan(cfg)
     const b = new WorkerGan(cfg)

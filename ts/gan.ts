@@ -95,6 +95,14 @@ export interface SampleOptions {
    * class gets an equal share. Refused by an unconditional GAN.
    */
   labels?: ArrayLike<number>
+  /**
+   * Write the rows into this array (exactly `n × dataDim` values) and return
+   * it, instead of a new array. Reusing one array across calls saves
+   * allocating ~3 kB per row: in Node and Deno on the development machine,
+   * allocating the 800 kB of a 256-row batch took 0.2–2.8 ms, up to as long
+   * as generating it (~2.4 ms).
+   */
+  into?: Float32Array
 }
 
 /** Options of the constructor and of {@link Gan.load}. */
@@ -331,13 +339,15 @@ export class Gan {
    * model's own sampling stream, which training never touches. A conditional
    * GAN generates `labels[i]` for row i (default `i mod classes`).
    * @throws WasmganError `E_INVALID_ARGUMENT` for labels of the wrong count, out of
-   *   range or not integers, and for labels given to an unconditional GAN.
+   *   range or not integers, for labels given to an unconditional GAN, and for
+   *   an `into` that is not a Float32Array of `n × dataDim` values.
    */
   sample(n: number, options: SampleOptions = {}): Float32Array {
     const h = this.#live()
     integer('n', n, 1, MAX_SAMPLES)
     const o = object<SampleOptions>('sample options', options)
-    knownKeys('sample options', o, ['z', 'seed', 'labels'])
+    knownKeys('sample options', o, ['z', 'seed', 'labels', 'into'])
+    const into = o.into === undefined ? undefined : sampleTarget(o.into, n, this.config.dataDim)
     const k = this.config.classes
     let labels: Uint32Array | undefined
     if (k === 0) {
@@ -363,7 +373,9 @@ export class Gan {
         ),
       ),
     )
-    return rt.resultF32()
+    if (!into) return rt.resultF32()
+    rt.call((x) => into.set(new Float32Array(x.memory.buffer, x.wg_result_ptr(), x.wg_result_len() / 4)))
+    return into
   }
 
   /**
@@ -435,4 +447,12 @@ export class Gan {
         'disposing',
       )
   }
+}
+
+/** Checks a sample's `into` option: a Float32Array of exactly `n × dataDim` values. */
+export function sampleTarget(into: unknown, n: number, dataDim: number): Float32Array {
+  if (!(into instanceof Float32Array)) invalid('into', 'a Float32Array', into)
+  const want = n * dataDim
+  if (into.length !== want) invalid('into', `a Float32Array of n × dataDim = ${n} × ${dataDim} = ${want} values`, into)
+  return into
 }

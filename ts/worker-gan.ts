@@ -15,7 +15,7 @@ import type { GanConfig, ResolvedGanConfig } from './config.js'
 import { resolveConfig } from './config.js'
 import type { Source } from './data.js'
 import { WasmganError, describe } from './errors.js'
-import type { FitOptions, FitProgress, SampleOptions, StepMetrics } from './gan.js'
+import { sampleTarget, type FitOptions, type FitProgress, type SampleOptions, type StepMetrics } from './gan.js'
 import { initModule, wasmModule, type InitOptions } from './load.js'
 import { nodeBuiltin } from './node-builtins.js'
 import type { TrainingData } from './upload.js'
@@ -274,8 +274,15 @@ export class WorkerGan {
    * between two chunks when a `fit` is running.
    */
   async sample(n: number, options: SampleOptions = {}): Promise<Float32Array> {
-    const reply = await this.#request({ op: 'sample', n, options: object<SampleOptions>('sample options', options) })
-    return reply.value as Float32Array
+    const { into, ...rest } = object<SampleOptions>('sample options', options)
+    // `into` stays on this thread (posting it would copy it): checked here
+    // when n is plausible (the worker reports a bad n), filled on arrival.
+    const target = into !== undefined && Number.isSafeInteger(n) && n >= 1 ? sampleTarget(into, n, this.#config.dataDim) : undefined
+    const reply = await this.#request({ op: 'sample', n, options: into === undefined ? options : rest })
+    const rows = reply.value as Float32Array
+    if (!target) return rows
+    target.set(rows)
+    return target
   }
 
   /** The checkpoint, byte for byte what {@link Gan.save} gives for the same model. */
