@@ -373,9 +373,7 @@ export class Gan {
         ),
       ),
     )
-    if (!into) return rt.resultF32()
-    rt.call((x) => into.set(new Float32Array(x.memory.buffer, x.wg_result_ptr(), x.wg_result_len() / 4)))
-    return into
+    return rt.resultF32(into)
   }
 
   /**

@@ -12,7 +12,7 @@
  * halves the round trips per step.
  */
 
-import { Status } from './abi.js'
+import { Status, type Handle } from './abi.js'
 import { WasmganError } from './errors.js'
 import { Gan, ganInternals } from './gan.js'
 import { instantiate } from './load.js'
@@ -40,6 +40,62 @@ function waitFor(ctl: Int32Array, i: number, target: number): void {
     if (Atomics.load(ctl, 0) !== 0) throw new WasmganError('E_INTERNAL', 'another data-parallel worker failed')
     if ((n & 1023) === 1023 && performance.now() - start > SPIN_MS) Atomics.wait(ctl, i, v, 1)
   }
+}
+
+/**
+ * Computes this worker's partial sums of `phase` for micro-batches `lo..hi`
+ * and copies them into `out` when they fit. Returns their length in bytes;
+ * they also stay in the module's result buffer.
+ */
+function partialSums(r: Runtime, handle: Handle, data: TrainingData, p: PartialArgs, out?: SharedArrayBuffer): number {
+  const d = uploadData(r, data)
+  r.check(
+    r.call((x) => x.gan_dp_partial(handle, d.handle, p.batch, p.micro, p.phase, p.lo, p.hi)),
+    'computing partial sums',
+  )
+  return r.call((x) => {
+    const len = x.wg_result_len()
+    // Straight from the module's memory into the shared buffer: no allocation per step.
+    if (out && len <= out.byteLength) new Uint8Array(out, 0, len).set(new Uint8Array(x.memory.buffer, x.wg_result_ptr(), len))
+    return len
+  })
+}
+
+/** Phase 2 of `gan_dp_partial`: draws the next step's batch for micro-batches `lo..hi` ahead of its phase 0. */
+function prefetch(r: Runtime, handle: Handle, data: TrainingData, p: Omit<PartialArgs, 'phase'>): void {
+  r.check(
+    r.call((x) => x.gan_dp_partial(handle, uploadData(r, data).handle, p.batch, p.micro, 2, p.lo, p.hi)),
+    'drawing the next batch',
+  )
+}
+
+/**
+ * The optimizer step of `phase` from `parts`, copied into the module one
+ * after another: every worker's sums, or with `own` the other workers' (this
+ * worker's own are still in its module and are not copied back in).
+ */
+function applySums(r: Runtime, handle: Handle, parts: Uint8Array[], batch: number, micro: number, phase: Phase, own: boolean): void {
+  const total = parts.reduce((a, p) => a + p.length, 0)
+  const ptr = r.call((x) => x.gan_dp_input(handle, total))
+  if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
+  let at = ptr
+  for (const p of parts) {
+    r.writeBytes(at, p)
+    at += p.length
+  }
+  r.check(
+    r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total, own ? 1 : 0)),
+    'applying the combined gradients',
+  )
+}
+
+/** What `gan_dp_partial` needs besides the model and the data. */
+interface PartialArgs {
+  batch: number
+  micro: number
+  phase: Phase
+  lo: number
+  hi: number
 }
 
 /** Starts answering requests on `port`. */
@@ -79,55 +135,24 @@ export function start(port: WorkerPort): void {
         if (req.apply) {
           const { bytes, lengths, batch, micro, phase } = req.apply
           // From shared buffers, every sum but this worker's own, which its module still holds.
-          const others = (w: number) => w !== shared!.self
-          const total = bytes ? bytes.length : lengths!.reduce((a, b, w) => (others(w) ? a + b : a), 0)
-          const ptr = r.call((x) => x.gan_dp_input(handle, total))
-          if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
-          if (bytes) r.writeBytes(ptr, bytes)
-          else {
-            let at = ptr
-            lengths!.forEach((len, w) => {
-              if (!others(w)) return
-              r.writeBytes(at, new Uint8Array(shared!.read[w], 0, len))
-              at += len
-            })
-          }
-          r.check(
-            r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total, bytes ? 0 : 1)),
-            'applying the combined gradients',
-          )
+          const parts = bytes
+            ? [bytes]
+            : lengths!.flatMap((len, w) => (w === shared!.self ? [] : [new Uint8Array(shared!.read[w], 0, len)]))
+          applySums(r, handle, parts, batch, micro, phase, !bytes)
         }
         const reply: { partial?: Uint8Array; partialLength?: number; metrics?: StepMetrics } = {}
         if (req.partial) {
-          const { dataId, batch, micro, phase, lo, hi } = req.partial
-          const data = datasets.get(dataId)
-          if (!data) throw new WasmganError('E_INTERNAL', `the worker has no dataset ${dataId}`)
-          const d = uploadData(r, data)
-          r.check(
-            r.call((x) => x.gan_dp_partial(handle, d.handle, batch, micro, phase, lo, hi)),
-            'computing partial sums',
-          )
+          const data = datasets.get(req.partial.dataId)
+          if (!data) throw new WasmganError('E_INTERNAL', `the worker has no dataset ${req.partial.dataId}`)
           const out = shared?.write
-          const written = r.call((x) => {
-            const len = x.wg_result_len()
-            if (!out || len > out.byteLength) return -1
-            // Straight from the module's memory into the shared buffer: no allocation per step.
-            new Uint8Array(out, 0, len).set(new Uint8Array(x.memory.buffer, x.wg_result_ptr(), len))
-            return len
-          })
-          if (written >= 0) reply.partialLength = written
+          const len = partialSums(r, handle, data, req.partial, out)
+          if (out && len <= out.byteLength) reply.partialLength = len
           else reply.partial = r.resultBytes()
         }
         reply.metrics = model().metrics
         const p = req.partial
-        // Phase 2 of gan_dp_partial: draw the next step's batch, after the reply is on its way.
-        const after = p?.prefetch
-          ? () =>
-              r.check(
-                r.call((x) => x.gan_dp_partial(handle, uploadData(r, datasets.get(p.dataId)!).handle, p.batch, p.micro, 2, p.lo, p.hi)),
-                'drawing the next batch',
-              )
-          : undefined
+        // The next step's batch, after the reply is on its way.
+        const after = p?.prefetch ? () => prefetch(r, handle, datasets.get(p.dataId)!, p) : undefined
         return { reply, transfer: reply.partial ? [reply.partial.buffer] : [], after }
       }
       case 'loop': {
@@ -144,17 +169,8 @@ export function start(port: WorkerPort): void {
         try {
           for (let s = 0; s < steps; s++) {
             for (const phase of phases) {
-              const d = uploadData(r, data)
-              r.check(
-                r.call((x) => x.gan_dp_partial(handle, d.handle, batch, micro, phase, lo, hi)),
-                'computing partial sums',
-              )
               const out = sets[parity][me]
-              const len = r.call((x) => {
-                const n = x.wg_result_len()
-                if (n <= out.byteLength) new Uint8Array(out, 0, n).set(new Uint8Array(x.memory.buffer, x.wg_result_ptr(), n))
-                return n
-              })
+              const len = partialSums(r, handle, data, { batch, micro, phase, lo, hi }, out)
               if (len > out.byteLength) {
                 throw new WasmganError('E_INTERNAL', `partial sums of ${len} bytes do not fit the ${out.byteLength}-byte exchange buffer`)
               }
@@ -163,31 +179,14 @@ export function start(port: WorkerPort): void {
               Atomics.store(ctl, 1 + me, seq)
               Atomics.notify(ctl, 1 + me)
               // The next step's batch (and the real rows' pass) while the others finish.
-              if (phase === 1 && s + 1 < steps) {
-                r.check(
-                  r.call((x) => x.gan_dp_partial(handle, uploadData(r, data).handle, batch, micro, 2, lo, hi)),
-                  'drawing the next batch',
-                )
-              }
-              let total = 0
+              if (phase === 1 && s + 1 < steps) prefetch(r, handle, data, { batch, micro, lo, hi })
+              const parts: Uint8Array[] = []
               for (let v = 0; v < workers; v++) {
                 if (v === me) continue
                 waitFor(ctl, 1 + v, seq)
-                total += Atomics.load(ctl, lenAt(v))
+                parts.push(new Uint8Array(sets[parity][v], 0, Atomics.load(ctl, lenAt(v))))
               }
-              const ptr = r.call((x) => x.gan_dp_input(handle, total))
-              if (ptr === 0) r.check(Status.OutOfMemory, 'receiving partial sums')
-              let at = ptr
-              for (let v = 0; v < workers; v++) {
-                if (v === me) continue
-                const n = Atomics.load(ctl, lenAt(v))
-                r.writeBytes(at, new Uint8Array(sets[parity][v], 0, n))
-                at += n
-              }
-              r.check(
-                r.call((x) => x.gan_dp_apply(handle, batch, micro, phase, total, 1)),
-                'applying the combined gradients',
-              )
+              applySums(r, handle, parts, batch, micro, phase, true)
               parity ^= 1
             }
           }

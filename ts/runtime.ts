@@ -95,12 +95,13 @@ export class Runtime {
     return this.call((x) => new Uint8Array(x.memory.buffer, x.wg_result_ptr(), x.wg_result_len()).slice())
   }
 
-  /** A copy of the result buffer as f32 values. */
-  resultF32(): Float32Array {
+  /** The result buffer as f32 values: a copy, or written into `into` (of the same length) and returned. */
+  resultF32(into?: Float32Array): Float32Array {
     return this.call((x) => {
-      const ptr = x.wg_result_ptr()
-      const len = x.wg_result_len() / 4
-      return new Float32Array(x.memory.buffer, ptr, len).slice()
+      const view = new Float32Array(x.memory.buffer, x.wg_result_ptr(), x.wg_result_len() / 4)
+      if (!into) return view.slice()
+      into.set(view)
+      return into
     })
   }
 

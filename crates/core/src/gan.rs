@@ -13,6 +13,7 @@ use crate::loss::{discriminator_loss, generator_loss, mean_output, softmax_cross
 use crate::mlp::{Mlp, Workspace};
 use crate::optim::Optimizer;
 use crate::rng::{stream, Rng};
+use core::ops::Range;
 
 mod parallel;
 pub use parallel::{DpState, MicroBatches, SUMS};
@@ -205,11 +206,15 @@ impl Gan {
         Ok(())
     }
 
-    /// Fills `z [rows × latent]` from `rng` with the model's latent distribution.
-    fn draw_latent(dist: LatentDist, rng: &mut Rng, z: &mut [f32]) {
-        match dist {
-            LatentDist::Normal => rng.fill_normal(z),
-            LatentDist::Uniform => rng.fill_uniform(z, -1.0, 2.0),
+    /// Fills `z [rows × latent]` from `rng` with the model's latent
+    /// distribution; `part` (default all of `z`) is what must be written,
+    /// and the generator moves on as for all of `z` whatever the part: a
+    /// data-parallel instance skips the normal variates of others' rows.
+    fn draw_latent(dist: LatentDist, rng: &mut Rng, z: &mut [f32], part: Option<Range<usize>>) {
+        match (dist, part) {
+            (LatentDist::Normal, None) => rng.fill_normal(z),
+            (LatentDist::Normal, Some(part)) => rng.fill_normal_part(z, part),
+            (LatentDist::Uniform, _) => rng.fill_uniform(z, -1.0, 2.0),
         }
     }
 
@@ -247,7 +252,7 @@ impl Gan {
         let labels = &buf.labels[..if k > 0 { b } else { 0 }];
         // z: [b, latent]
         let z = &mut buf.z[..b * latent];
-        Self::draw_latent(self.config.latent_dist, &mut self.train_rng, z);
+        Self::draw_latent(self.config.latent_dist, &mut self.train_rng, z, None);
         // G's input: z, or [z, onehot(y)]: [b, latent + K]
         let gin: &[f32] = if k > 0 {
             conditional::append_one_hot(z, latent, labels, k, &mut buf.gin);
@@ -451,7 +456,7 @@ impl Gan {
                 Some(z) => zc.copy_from_slice(&z[start * latent..(start + rows) * latent]),
                 None => {
                     let rng = seeded.as_mut().unwrap_or(&mut self.sample_rng);
-                    Self::draw_latent(self.config.latent_dist, rng, zc);
+                    Self::draw_latent(self.config.latent_dist, rng, zc, None);
                 }
             }
             let gin: &[f32] = match labels {

@@ -83,14 +83,22 @@ impl Rng {
         if let Some(z) = self.spare.take() {
             return z as f32;
         }
+        let (u, v, s) = self.polar_point();
+        let f = polar_scale(s);
+        self.spare = Some(v * f);
+        (u * f) as f32
+    }
+
+    /// Marsaglia's polar method, its draw: a point (u, v) uniform in the
+    /// unit disc without its centre, and s = u² + v². `u·f` and `v·f`, with
+    /// f = `polar_scale(s)`, are two independent normal variates.
+    fn polar_point(&mut self) -> (f64, f64, f64) {
         loop {
             let u = self.signed_f64();
             let v = self.signed_f64();
             let s = u * u + v * v;
             if s < 1.0 && s > 0.0 {
-                let f = (-2.0 * s.ln() / s).sqrt();
-                self.spare = Some(v * f);
-                return (u * f) as f32;
+                return (u, v, s);
             }
         }
     }
@@ -133,18 +141,11 @@ impl Rng {
             }
         }
         while i < n {
-            let (u, v, s) = loop {
-                let u = self.signed_f64();
-                let v = self.signed_f64();
-                let s = u * u + v * v;
-                if s < 1.0 && s > 0.0 {
-                    break (u, v, s);
-                }
-            };
+            let (u, v, s) = self.polar_point();
             // u·f is value i; v·f is value i + 1, or the spare after the last.
             let last = i + 1 == n;
             if part.contains(&i) || part.contains(&(i + 1)) || last {
-                let f = (-2.0 * s.ln() / s).sqrt();
+                let f = polar_scale(s);
                 if part.contains(&i) {
                     out[i] = (u * f) as f32;
                 }
@@ -200,6 +201,11 @@ impl Rng {
             spare,
         })
     }
+}
+
+/// The factor √(−2 ln s / s) of the polar method (see `Rng::polar_point`).
+fn polar_scale(s: f64) -> f64 {
+    (-2.0 * s.ln() / s).sqrt()
 }
 
 #[cfg(test)]

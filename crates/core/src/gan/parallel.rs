@@ -27,7 +27,7 @@
 //! micro-batch size but not on how many instances share the micro-batches.
 
 use super::Gan;
-use crate::config::{GanLoss, LatentDist};
+use crate::config::GanLoss;
 use crate::dataset::Dataset;
 use crate::error::{resize_f32, Error, Result};
 use crate::loss::{discriminator_loss, generator_loss, probability_sum};
@@ -281,13 +281,12 @@ impl Gan {
             None,
         )?;
         self.images_seen += b as u64;
-        let z = &mut self.buf.z[..b * latent];
-        match self.config.latent_dist {
-            LatentDist::Normal => self
-                .train_rng
-                .fill_normal_part(z, rows.start * latent..rows.end * latent),
-            LatentDist::Uniform => Self::draw_latent(LatentDist::Uniform, &mut self.train_rng, z),
-        }
+        Self::draw_latent(
+            self.config.latent_dist,
+            &mut self.train_rng,
+            &mut self.buf.z[..b * latent],
+            Some(rows.start * latent..rows.end * latent),
+        );
         Ok(())
     }
 
