@@ -96,21 +96,11 @@ pub fn sigmoid(x: f32) -> f32 {
 }
 
 /// Constants of `tanh`, shared with the simd128 version so the two agree bit
-/// for bit (Cephes' `tanhf` and `expf`).
+/// for bit (the range reduction and polynomial of Cephes' `expf`).
 pub mod tanh_consts {
-    /// Below this |x|, the odd polynomial; from here on, `1 − 2/(e^{2|x|} + 1)`.
-    pub const SMALL: f32 = 0.625;
     /// From about 9.01 on, tanh rounds to 1 in f32; clamping at 10 keeps
     /// e^{2|x|} finite and still gives exactly 1.
     pub const CLAMP: f32 = 10.0;
-    /// tanh(x) ≈ x + x·z·P(z), z = x², on |x| < 0.625 (P highest degree first).
-    pub const P: [f32; 5] = [
-        -5.704_988_7e-3,
-        2.063_909e-2,
-        -5.373_971_6e-2,
-        1.333_144_2e-1,
-        -3.333_328e-1,
-    ];
     pub const LOG2E: f32 = core::f32::consts::LOG2_E;
     /// 1.5·2^23: adding it rounds to an integer (ties to even) that then sits
     /// in the low mantissa bits.
@@ -118,7 +108,7 @@ pub mod tanh_consts {
     /// ln 2 split so that n·LN2_HI is exact for the n used here.
     pub const LN2_HI: f32 = 0.693_359_4;
     pub const LN2_LO: f32 = -2.121_944_4e-4;
-    /// e^r ≈ 1 + r + r²·Q(r) on |r| ≤ ln2/2 (Q highest degree first).
+    /// e^r − 1 ≈ r + r²·Q(r) on |r| ≤ ln2/2 (Q highest degree first).
     pub const Q: [f32; 6] = [
         1.987_569_1e-4,
         1.398_199_9e-3,
@@ -129,43 +119,41 @@ pub mod tanh_consts {
     ];
 }
 
-/// tanh in f32 from basic operations only (Cephes' `tanhf` with Cephes'
-/// `expf` inlined), so that `simd128::tanh4` can repeat it lane by lane with
-/// bit-identical results; libm's `tanhf` has no vector twin and cost a fifth
-/// of a training step. Error ≤ 2 ulp (tested against f64 on a sweep of f32).
+/// tanh in f32 from basic operations only, so that `simd128::tanh4` can
+/// repeat it lane by lane with bit-identical results; libm's `tanhf` has no
+/// vector twin and cost a fifth of a training step. Error ≤ 2 ulp, checked
+/// against f64 on every f32 below 10.5 (1.09·10⁹ values: 92.3% exact, 7.6% at
+/// 1 ulp, 0.06% at 2), and on a sweep in the tests.
 ///
-/// On |x|: below 0.625 the odd polynomial `x + x·z·P(z)`; else
-/// `1 − 2/(e^{2|x|} + 1)` with |x| clamped to 10 and `e^y = 2^n · e^r`
-/// (n = round(y·log2 e), r = y − n·ln 2 in two parts); the sign is then
-/// copied from x, so tanh(−0) = −0 and NaN stays NaN.
+/// One formula for every |x|: tanh |x| = m / (m + 2) with m = e^{2|x|} − 1
+/// (|x| clamped to 10), m = 2^n·p + (2^n − 1) where p = e^r − 1, n =
+/// round(2|x|·log2 e) and r = 2|x| − n·ln 2 (in two parts), as Cephes' `expf`
+/// reduces. Near 0 (n = 0) m is p itself, so no cancellation; the sign is then
+/// copied from x, so tanh(−0) = −0 and NaN stays NaN. This replaced Cephes'
+/// `tanhf` (≤ 1 ulp), whose two branches (an odd polynomial below 0.625)
+/// the vector version had to compute both of: 48 vector operations against
+/// 34. The generator's 64×128×784 output layer went from 34.9 to 37.3
+/// GFLOP/s in V8 (its LeakyReLU layers run at ~44).
 #[inline(always)]
 pub fn tanh(x: f32) -> f32 {
     use tanh_consts::*;
     let sign = x.to_bits() & 0x8000_0000;
     let ax = f32::from_bits(x.to_bits() & 0x7fff_ffff);
-    let r = if ax < SMALL {
-        let z = ax * ax;
-        let mut p = P[0];
-        for &c in &P[1..] {
-            p = p * z + c;
-        }
-        p * z * ax + ax
-    } else {
-        let c = if ax > CLAMP { CLAMP } else { ax };
-        let y = c + c;
-        let t = y * LOG2E + ROUND;
-        let nf = t - ROUND;
-        let n = t.to_bits().wrapping_sub(ROUND.to_bits());
-        let r = (y - nf * LN2_HI) - nf * LN2_LO;
-        let mut q = Q[0];
-        for &k in &Q[1..] {
-            q = q * r + k;
-        }
-        let e = (q * (r * r) + r) + 1.0;
-        let e = e * f32::from_bits(n.wrapping_add(127) << 23);
-        1.0 - 2.0 / (e + 1.0)
-    };
-    f32::from_bits(r.to_bits() | sign)
+    let c = if ax > CLAMP { CLAMP } else { ax };
+    let y = c + c;
+    let t = y * LOG2E + ROUND;
+    let nf = t - ROUND;
+    let n = t.to_bits().wrapping_sub(ROUND.to_bits());
+    let r = (y - nf * LN2_HI) - nf * LN2_LO;
+    let mut q = Q[0];
+    for &k in &Q[1..] {
+        q = q * r + k;
+    }
+    let p = q * (r * r) + r;
+    let scale = f32::from_bits(n.wrapping_add(127) << 23);
+    let m = scale * p + (scale - 1.0);
+    let th = m / (m + 2.0);
+    f32::from_bits(th.to_bits() | sign)
 }
 
 #[cfg(test)]

@@ -91,20 +91,12 @@ fn tanh_tile(acc: &mut [v128; 8]) {
 }
 
 /// `activation::tanh` on four lanes: the same f32 operations in the same
-/// order, both branches computed and selected by |x| < 0.625.
+/// order.
 #[inline(always)]
 fn tanh4(x: v128) -> v128 {
     use super::activation::tanh_consts::*;
     let sign = v128_and(x, u32x4_splat(0x8000_0000));
     let ax = v128_and(x, u32x4_splat(0x7fff_ffff));
-    // |x| < 0.625: ax + ax·z·P(z)
-    let z = f32x4_mul(ax, ax);
-    let mut p = f32x4_splat(P[0]);
-    for &c in &P[1..] {
-        p = f32x4_add(f32x4_mul(p, z), f32x4_splat(c));
-    }
-    let small = f32x4_add(f32x4_mul(f32x4_mul(p, z), ax), ax);
-    // else: 1 − 2/(e^{2|x|} + 1)
     let clamp = f32x4_splat(CLAMP);
     let c = v128_bitselect(clamp, ax, f32x4_gt(ax, clamp));
     let y = f32x4_add(c, c);
@@ -120,13 +112,11 @@ fn tanh4(x: v128) -> v128 {
     for &k in &Q[1..] {
         q = f32x4_add(f32x4_mul(q, r), f32x4_splat(k));
     }
-    let one = f32x4_splat(1.0);
-    let e = f32x4_add(f32x4_add(f32x4_mul(q, f32x4_mul(r, r)), r), one);
+    let p = f32x4_add(f32x4_mul(q, f32x4_mul(r, r)), r);
     let scale = i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23);
-    let e = f32x4_mul(e, scale);
-    let large = f32x4_sub(one, f32x4_div(f32x4_splat(2.0), f32x4_add(e, one)));
-    let r = v128_bitselect(small, large, f32x4_lt(ax, f32x4_splat(SMALL)));
-    v128_or(r, sign)
+    let m = f32x4_add(f32x4_mul(scale, p), f32x4_sub(scale, f32x4_splat(1.0)));
+    let th = f32x4_div(m, f32x4_add(m, f32x4_splat(2.0)));
+    v128_or(th, sign)
 }
 
 /// Reads rows `0..rows`, columns `0..cols` of a row-major matrix at `src`
