@@ -7,6 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Gan, ParallelGan, init, loadFashionMnist, type GanConfig, type TrainingData } from '../ts/index.js'
+import { splitShares } from '../ts/parallel.js'
 import { expectWasmganError } from './fixtures/helpers.js'
 
 const config: GanConfig = { latent: 16, generator: [32, 32], discriminator: [32], seed: 11, dSteps: 2, emaDecay: 0.9 }
@@ -87,6 +88,54 @@ describe('ParallelGan', () => {
     expect(await sha256(await pg.save())).toBe(await sha256(single.save()))
     // The saved model is an ordinary checkpoint.
     expect(Gan.load(await pg.save()).step).toBe(8)
+  })
+
+  it('shares micro-batches by measured speed, and the weights stay those of one thread', async () => {
+    const even = await ParallelGan.create(config, { workers: 2, microBatch: 4, balance: 'even' })
+    const measured = await ParallelGan.create(config, { workers: 2, microBatch: 4 })
+    live.push(even, measured)
+    expect(measured.balance).toBe('measured')
+    expect(measured.shares).toBeUndefined()
+    // 9 micro-batches per batch, several calls so that the measured shares can move.
+    for (let c = 0; c < 6; c++) {
+      await Promise.all([even.train(data, 2, { batchSize: 36 }), measured.train(data, 2, { batchSize: 36 })])
+      const shares = measured.shares!
+      expect(shares.reduce((a, n) => a + n, 0)).toBe(9)
+      expect(Math.min(...shares)).toBeGreaterThanOrEqual(1)
+    }
+    expect(even.shares).toEqual([4, 5])
+    const single = new Gan(config)
+    single.train(data, 12, { batchSize: 36, microBatch: 4 })
+    const want = await sha256(single.save())
+    expect(await sha256(await even.save())).toBe(want)
+    expect(await sha256(await measured.save())).toBe(want)
+    await expectWasmganError(() => ParallelGan.create(config, { workers: 1, balance: 'fast' as never }), 'E_INVALID_ARGUMENT', 'balance')
+  })
+
+  it('splits micro-batches in proportion to speed, at least one each', () => {
+    expect(splitShares(8, [1, 1])).toEqual([4, 4])
+    expect(splitShares(9, [1, 1])).toEqual([5, 4]) // a tie goes to the first worker
+    expect(splitShares(8, [1, 0.5])).toEqual([5, 3])
+    expect(splitShares(9, [2, 1])).toEqual([6, 3])
+    expect(splitShares(8, [1000, 1])).toEqual([7, 1])
+    expect(splitShares(12, [1, 2, 3])).toEqual([2, 4, 6])
+    expect(splitShares(3, [5, 1, 1])).toEqual([1, 1, 1])
+    expect(splitShares(7, [1])).toEqual([7])
+    // Unmeasured or broken speeds count as the slowest measured one.
+    expect(splitShares(8, [Number.NaN, 1])).toEqual([4, 4])
+    expect(splitShares(8, [0, 2, Infinity])).toEqual([3, 3, 2])
+    for (let i = 0; i < 200; i++) {
+      const n = 1 + (i % 5)
+      const count = n + ((i * 7) % 23)
+      const speeds = Array.from({ length: n }, (_, w) => 0.1 + ((i * 13 + w * 29) % 17))
+      const got = splitShares(count, speeds)
+      expect(got.reduce((a, v) => a + v, 0)).toBe(count)
+      expect(Math.min(...got)).toBeGreaterThanOrEqual(1)
+      // Within one micro-batch of the exact proportional share, unless some worker's is below one.
+      const total = speeds.reduce((a, v) => a + v, 0)
+      const exact = speeds.map((v) => (count * v) / total)
+      if (Math.min(...exact) >= 1) got.forEach((g, w) => expect(Math.abs(g - exact[w])).toBeLessThan(1))
+    }
   })
 
   it('refuses bad sizes, concurrent calls and use after dispose', async () => {

@@ -82,6 +82,12 @@ export type ParallelReply =
       /** Length of the partial sums written to the shared buffer. */
       partialLength?: number
       metrics?: StepMetrics
+      /**
+       * Milliseconds this worker spent computing its sums (and drawing its
+       * rows of the next batch) since its previous reply: what
+       * {@link ParallelGan} balances the shares of micro-batches by.
+       */
+      busy?: number
       bytes?: Uint8Array
       /** The model's config, after `init`. */
       config?: ResolvedGanConfig

@@ -111,6 +111,23 @@ export function start(port: WorkerPort): void {
 
   /** A failure of work done after a reply (a prefetch), reported with the next request. */
   let deferred: unknown
+  /** Time spent on work done after a reply (a prefetch), reported with the next reply's `busy`. */
+  let carried = 0
+  /** Runs `f`, adding its duration to `carried`. */
+  const timed = <T>(f: () => T): T => {
+    const t0 = performance.now()
+    try {
+      return f()
+    } finally {
+      carried += performance.now() - t0
+    }
+  }
+  /** The work timed since the last reply, for this reply. */
+  const takeBusy = (): number => {
+    const b = carried
+    carried = 0
+    return b
+  }
 
   async function handle(
     req: ParallelRequest,
@@ -140,19 +157,20 @@ export function start(port: WorkerPort): void {
             : lengths!.flatMap((len, w) => (w === shared!.self ? [] : [new Uint8Array(shared!.read[w], 0, len)]))
           applySums(r, handle, parts, batch, micro, phase, !bytes)
         }
-        const reply: { partial?: Uint8Array; partialLength?: number; metrics?: StepMetrics } = {}
+        const reply: { partial?: Uint8Array; partialLength?: number; metrics?: StepMetrics; busy?: number } = {}
         if (req.partial) {
           const data = datasets.get(req.partial.dataId)
           if (!data) throw new WasmganError('E_INTERNAL', `the worker has no dataset ${req.partial.dataId}`)
           const out = shared?.write
-          const len = partialSums(r, handle, data, req.partial, out)
+          const len = timed(() => partialSums(r, handle, data, req.partial!, out))
           if (out && len <= out.byteLength) reply.partialLength = len
           else reply.partial = r.resultBytes()
         }
         reply.metrics = model().metrics
+        reply.busy = takeBusy()
         const p = req.partial
         // The next step's batch, after the reply is on its way.
-        const after = p?.prefetch ? () => prefetch(r, handle, datasets.get(p.dataId)!, p) : undefined
+        const after = p?.prefetch ? () => timed(() => prefetch(r, handle, datasets.get(p.dataId)!, p)) : undefined
         return { reply, transfer: reply.partial ? [reply.partial.buffer] : [], after }
       }
       case 'loop': {
@@ -170,7 +188,7 @@ export function start(port: WorkerPort): void {
           for (let s = 0; s < steps; s++) {
             for (const phase of phases) {
               const out = sets[parity][me]
-              const len = partialSums(r, handle, data, { batch, micro, phase, lo, hi }, out)
+              const len = timed(() => partialSums(r, handle, data, { batch, micro, phase, lo, hi }, out))
               if (len > out.byteLength) {
                 throw new WasmganError('E_INTERNAL', `partial sums of ${len} bytes do not fit the ${out.byteLength}-byte exchange buffer`)
               }
@@ -179,7 +197,7 @@ export function start(port: WorkerPort): void {
               Atomics.store(ctl, 1 + me, seq)
               Atomics.notify(ctl, 1 + me)
               // The next step's batch (and the real rows' pass) while the others finish.
-              if (phase === 1 && s + 1 < steps) prefetch(r, handle, data, { batch, micro, lo, hi })
+              if (phase === 1 && s + 1 < steps) timed(() => prefetch(r, handle, data, { batch, micro, lo, hi }))
               const parts: Uint8Array[] = []
               for (let v = 0; v < workers; v++) {
                 if (v === me) continue
@@ -196,7 +214,7 @@ export function start(port: WorkerPort): void {
           for (let v = 0; v < workers; v++) Atomics.notify(ctl, 1 + v)
           throw e
         }
-        return { reply: { metrics: model().metrics }, transfer: [] }
+        return { reply: { metrics: model().metrics, busy: takeBusy() }, transfer: [] }
       }
       case 'save': {
         const bytes = model().save(req.meta)

@@ -38,6 +38,15 @@ export interface ParallelOptions {
   microBatch?: number
   /** The module whose build the workers run (default: the one `init()` loaded, else the embedded build it would choose). */
   runtime?: Runtime
+  /**
+   * How a batch's micro-batches are shared out. `'measured'` (default): in
+   * proportion to each worker's speed as measured over the previous calls,
+   * so that a worker on a slower or busier core (an efficiency core, a
+   * shared virtual CPU) gets fewer and nobody waits long for it; `'even'`:
+   * equal shares. The weights are the same either way; a share needs
+   * more micro-batches per batch than workers to move.
+   */
+  balance?: 'measured' | 'even'
 }
 
 /** Options of {@link ParallelGan.train}. */
@@ -48,6 +57,34 @@ export interface ParallelTrainOptions {
 
 const MAX_WORKERS = 64
 const MAX_BATCH = 1 << 16
+
+/**
+ * Shares of `count` micro-batches for workers of the given relative
+ * `speeds`: in proportion to them (largest remainders round), at least one
+ * each (taken from the largest shares), summing to `count` (≥ the number of
+ * workers). Non-finite or non-positive speeds count as the slowest valid
+ * one (or all as equal).
+ */
+export function splitShares(count: number, speeds: readonly number[]): number[] {
+  const valid = speeds.filter((v) => Number.isFinite(v) && v > 0)
+  const slowest = valid.length ? Math.min(...valid) : 1
+  const sp = speeds.map((v) => (Number.isFinite(v) && v > 0 ? v : slowest))
+  const total = sp.reduce((a, v) => a + v, 0)
+  const ideal = sp.map((v) => (count * v) / total)
+  const shares = ideal.map(Math.floor)
+  const byRemainder = ideal.map((x, w) => w).sort((a, b) => ideal[b] - shares[b] - (ideal[a] - shares[a]) || a - b)
+  let left = count - shares.reduce((a, v) => a + v, 0)
+  for (let i = 0; left > 0; i++, left--) shares[byRemainder[i]]++
+  // Every worker computes at least one micro-batch: from the largest shares.
+  for (let w = 0; w < shares.length; w++) {
+    while (shares[w] < 1) {
+      const top = shares.indexOf(Math.max(...shares))
+      shares[top]--
+      shares[w]++
+    }
+  }
+  return shares
+}
 
 /** One worker: post a request, get its reply. */
 interface Channel {
@@ -200,7 +237,12 @@ export class ParallelGan {
   readonly workers: number
   /** Rows per micro-batch. */
   readonly microBatch: number
+  /** How micro-batches are shared out (see {@link ParallelOptions.balance}). */
+  readonly balance: 'measured' | 'even'
   #handles: WorkerHandle[]
+  /** Each worker's measured micro-batches per millisecond (smoothed over calls), once measured. */
+  #speeds: number[] | undefined
+  #shares: number[] | undefined
   #datasets = new WeakMap<Float32Array, number>()
   #nextDataId = 1
   #metrics: StepMetrics | undefined
@@ -217,11 +259,12 @@ export class ParallelGan {
   #disposed = false
   #busy = false
 
-  private constructor(config: ResolvedGanConfig, handles: WorkerHandle[], microBatch: number) {
+  private constructor(config: ResolvedGanConfig, handles: WorkerHandle[], microBatch: number, balance: 'measured' | 'even') {
     this.config = config
     this.#handles = handles
     this.workers = handles.length
     this.microBatch = microBatch
+    this.balance = balance
     const none = () => handles.map(() => new SharedArrayBuffer(0))
     this.#shared = sharedMemoryWorks() ? [none(), none()] : undefined
   }
@@ -240,9 +283,11 @@ export class ParallelGan {
 
   static async #start(options: ParallelOptions, init: { config?: GanConfig; checkpoint?: Uint8Array }): Promise<ParallelGan> {
     const o = object<ParallelOptions>('parallel options', options)
-    knownKeys('parallel options', o, ['workers', 'microBatch', 'runtime'])
+    knownKeys('parallel options', o, ['workers', 'microBatch', 'runtime', 'balance'])
     const workers = integer('workers', o.workers ?? 2, 1, MAX_WORKERS)
     const microBatch = integer('microBatch', o.microBatch ?? 32, 1, MAX_BATCH)
+    const balance = o.balance ?? 'measured'
+    if (balance !== 'measured' && balance !== 'even') invalid('balance', "'measured' or 'even'", balance)
     const module = o.runtime ? o.runtime.module : await (initModule() ?? wasmModule())
     if (!module) throw new WasmganError('E_INVALID_ARGUMENT', 'this runtime has no compiled module to start workers with')
     const handles: WorkerHandle[] = []
@@ -263,7 +308,7 @@ export class ParallelGan {
       for (const h of handles) h.terminate()
       throw e
     }
-    return new ParallelGan(config, handles, microBatch)
+    return new ParallelGan(config, handles, microBatch, balance)
   }
 
   /** True after {@link dispose}. */
@@ -274,6 +319,29 @@ export class ParallelGan {
   /** Metrics of the last step (undefined before the first). */
   get metrics(): StepMetrics | undefined {
     return this.#metrics
+  }
+
+  /** Micro-batches each worker computed per batch in the last call of {@link train} (undefined before the first). */
+  get shares(): readonly number[] | undefined {
+    return this.#shares?.slice()
+  }
+
+  /** Each worker's share of `count` micro-batches for the next call. */
+  #split(count: number): number[] {
+    const even = this.#handles.map((_, w) => Math.floor((count * (w + 1)) / this.workers) - Math.floor((count * w) / this.workers))
+    if (this.balance === 'even' || !this.#speeds || count <= this.workers) return even
+    return splitShares(count, this.#speeds)
+  }
+
+  /**
+   * Learns each worker's speed from one call: `shares[w]` micro-batches per
+   * exchange, `busy[w]` ms spent on them (waiting excluded). Smoothed, so
+   * one noisy call moves the shares by half.
+   */
+  #learn(shares: number[], busy: number[]) {
+    if (busy.some((b) => !(b > 0))) return
+    const speeds = shares.map((n, w) => n / busy[w])
+    this.#speeds = this.#speeds ? this.#speeds.map((v, w) => (v + speeds[w]) / 2) : speeds
   }
 
   #live() {
@@ -333,11 +401,15 @@ export class ParallelGan {
     this.#busy = true
     try {
       const dataId = await this.#upload(data)
-      const ranges = this.#handles.map((_, w) => [Math.floor((count * w) / this.workers), Math.floor((count * (w + 1)) / this.workers)])
+      const shares = this.#split(count)
+      let lo = 0
+      const ranges = shares.map((n) => [lo, (lo += n)])
       if (this.#shared && steps > 0) {
-        await this.#loop(dataId, steps, batch, micro, ranges)
+        this.#learn(shares, await this.#loop(dataId, steps, batch, micro, ranges))
+        this.#shares = shares
         return this.#metrics!
       }
+      const busy = shares.map(() => 0)
       let apply: { phase: Phase; parts: Uint8Array[] } | { phase: Phase; lengths: number[] } | undefined
       // One exchange: each worker applies the previous phase's sums (if any)
       // and computes its sums for `phase` (if any).
@@ -366,6 +438,7 @@ export class ParallelGan {
           }),
         )
         this.#metrics = replies[0].metrics
+        replies.forEach((r, w) => (busy[w] += r.busy ?? 0))
         if (phase === undefined) {
           apply = undefined
         } else if (write) {
@@ -390,6 +463,10 @@ export class ParallelGan {
         await exchange(1, s + 1 < steps)
       }
       if (apply) await exchange(undefined)
+      if (steps > 0) {
+        this.#learn(shares, busy)
+        this.#shares = shares
+      }
     } finally {
       this.#busy = false
     }
@@ -402,7 +479,7 @@ export class ParallelGan {
    * parallel-protocol.ts): a round trip through this thread cost ~0.3 ms
    * per hop on a virtual machine whose idle threads sleep, twice per step.
    */
-  async #loop(dataId: number, steps: number, batch: number, micro: number, ranges: number[][]): Promise<void> {
+  async #loop(dataId: number, steps: number, batch: number, micro: number, ranges: number[][]): Promise<number[]> {
     const sets = this.#shared!
     // Room for one block per micro-batch: the most a worker's range can produce.
     const params = Math.max(
@@ -452,7 +529,9 @@ export class ParallelGan {
       this.#seq = 0
       throw failed.reason
     }
-    this.#metrics = (results[0] as PromiseFulfilledResult<ParallelReply & { ok: true }>).value.metrics
+    const replies = results.map((r) => (r as PromiseFulfilledResult<ParallelReply & { ok: true }>).value)
+    this.#metrics = replies[0].metrics
+    return replies.map((r) => r.busy ?? 0)
   }
 
   /** The model as a checkpoint (the same bytes `Gan.save` writes; all replicas are identical). */
