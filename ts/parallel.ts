@@ -240,7 +240,7 @@ export class ParallelGan {
   /** How micro-batches are shared out (see {@link ParallelOptions.balance}). */
   readonly balance: 'measured' | 'even'
   #handles: WorkerHandle[]
-  /** Each worker's measured micro-batches per millisecond (smoothed over calls), once measured. */
+  /** Each worker's measured speed, micro-batches per millisecond per phase (smoothed over calls), once measured. */
   #speeds: number[] | undefined
   #shares: number[] | undefined
   #datasets = new WeakMap<Float32Array, number>()
@@ -334,13 +334,14 @@ export class ParallelGan {
   }
 
   /**
-   * Learns each worker's speed from one call: `shares[w]` micro-batches per
-   * exchange, `busy[w]` ms spent on them (waiting excluded). Smoothed, so
-   * one noisy call moves the shares by half.
+   * Learns each worker's speed from one call of `steps` steps: `shares[w]`
+   * micro-batches in each phase, `busy[w]` ms spent on them in all (waiting
+   * excluded). Smoothed, so one noisy call moves the shares by half.
    */
-  #learn(shares: number[], busy: number[]) {
+  #learn(shares: number[], busy: number[], steps: number) {
     if (busy.some((b) => !(b > 0))) return
-    const speeds = shares.map((n, w) => n / busy[w])
+    const phases = steps * (this.config.dSteps + 1)
+    const speeds = shares.map((n, w) => (n * phases) / busy[w])
     this.#speeds = this.#speeds ? this.#speeds.map((v, w) => (v + speeds[w]) / 2) : speeds
   }
 
@@ -405,7 +406,7 @@ export class ParallelGan {
       let lo = 0
       const ranges = shares.map((n) => [lo, (lo += n)])
       if (this.#shared && steps > 0) {
-        this.#learn(shares, await this.#loop(dataId, steps, batch, micro, ranges))
+        this.#learn(shares, await this.#loop(dataId, steps, batch, micro, ranges), steps)
         this.#shares = shares
         return this.#metrics!
       }
@@ -464,7 +465,7 @@ export class ParallelGan {
       }
       if (apply) await exchange(undefined)
       if (steps > 0) {
-        this.#learn(shares, busy)
+        this.#learn(shares, busy, steps)
         this.#shares = shares
       }
     } finally {
