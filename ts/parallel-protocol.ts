@@ -13,7 +13,7 @@ export type Phase = 0 | 1
 /** What the main thread asks of a worker. */
 export type ParallelRequestBody =
   | { op: 'init'; module: WebAssembly.Module; config?: GanConfig; checkpoint?: Uint8Array }
-  | { op: 'data'; dataId: number; images: Float32Array; count: number; dim: number }
+  | { op: 'data'; dataId: number; images: Float32Array; count: number; dim: number; labels?: Uint8Array | Int32Array }
   | {
       op: 'run'
       /**

@@ -144,7 +144,7 @@ export function start(port: WorkerPort): void {
         return { reply: { config: gan.config }, transfer: [] }
       }
       case 'data':
-        datasets.set(req.dataId, { images: req.images, count: req.count, dim: req.dim })
+        datasets.set(req.dataId, { images: req.images, count: req.count, dim: req.dim, labels: req.labels })
         return { reply: {}, transfer: [] }
       case 'run': {
         const { rt: r, handle } = ganInternals(model())

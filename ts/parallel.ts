@@ -23,7 +23,7 @@ import { initModule, wasmModule } from './load.js'
 import { nodeBuiltin } from './node-builtins.js'
 import type { ParallelReply, ParallelRequest, ParallelRequestBody, Phase } from './parallel-protocol.js'
 import type { Runtime } from './runtime.js'
-import type { TrainingData } from './upload.js'
+import { checkTrainingLabels, type TrainingData } from './upload.js'
 import { integer, invalid, knownKeys, object } from './validate.js'
 
 /** Options of {@link ParallelGan.create} and {@link ParallelGan.load}. */
@@ -243,7 +243,7 @@ export class ParallelGan {
   /** Each worker's measured speed, micro-batches per millisecond per phase (smoothed over calls), once measured. */
   #speeds: number[] | undefined
   #shares: number[] | undefined
-  #datasets = new WeakMap<Float32Array, number>()
+  #datasets = new WeakMap<Float32Array, { dataId: number; labels: TrainingData['labels'] }>()
   #nextDataId = 1
   #metrics: StepMetrics | undefined
   /**
@@ -298,12 +298,6 @@ export class ParallelGan {
         handles.map((h) => h.request({ op: 'init', module, config: init.config, checkpoint: init.checkpoint })),
       )
       config = replies[0].config!
-      if (config.classes > 0) {
-        throw new WasmganError(
-          'E_INVALID_ARGUMENT',
-          `ParallelGan trains unconditional GANs; this one is conditional (${config.classes} classes): use Gan or WorkerGan`,
-        )
-      }
     } catch (e) {
       for (const h of handles) h.terminate()
       throw e
@@ -369,12 +363,19 @@ export class ParallelGan {
         `the data has rows of ${dim} values but this GAN expects dataDim = ${this.config.dataDim}`,
       )
     }
+    // A conditional model trains on the labels too; an unconditional one is not sent them.
+    const k = this.config.classes
+    if (k > 0) {
+      checkTrainingLabels(data, k, 'a conditional GAN')
+      if (data.labels!.length !== count) invalid('data.labels', `${count} labels (one per row)`, data.labels)
+    }
+    const labels = k > 0 ? data.labels : undefined
     const known = this.#datasets.get(images)
-    if (known !== undefined) return known
+    if (known !== undefined && known.labels === labels) return known.dataId
     const dataId = this.#nextDataId++
     // Each worker checks the values (range [-1, 1]) as it uploads them into its module.
-    await Promise.all(this.#handles.map((h) => h.request({ op: 'data', dataId, images, count, dim })))
-    this.#datasets.set(images, dataId)
+    await Promise.all(this.#handles.map((h) => h.request({ op: 'data', dataId, images, count, dim, labels })))
+    this.#datasets.set(images, { dataId, labels })
     return dataId
   }
 
@@ -482,10 +483,13 @@ export class ParallelGan {
    */
   async #loop(dataId: number, steps: number, batch: number, micro: number, ranges: number[][]): Promise<number[]> {
     const sets = this.#shared!
-    // Room for one block per micro-batch: the most a worker's range can produce.
+    // Room for one block per micro-batch: the most a worker's range can produce. The layer sizes
+    // are those of crates/core/src/config.rs: labels widen G's input, and D's input (concat) or output (the others).
+    const c = this.config
+    const [dIn, dOut] = c.classes === 0 ? [0, 0] : c.conditioning === 'concat' ? [c.classes, 0] : [0, c.classes]
     const params = Math.max(
-      paramCount([this.config.latent, ...this.config.generator, this.config.dataDim]),
-      paramCount([this.config.dataDim, ...this.config.discriminator, 1]),
+      paramCount([c.latent + c.classes, ...c.generator, c.dataDim]),
+      paramCount([c.dataDim + dIn, ...c.discriminator, 1 + dOut]),
     )
     ranges.forEach(([lo, hi], w) => {
       const need = 16 + (hi - lo) * (8 + 8 * 3 + 4 * params)

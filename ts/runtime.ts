@@ -154,12 +154,16 @@ export class DataHandle {
   readonly handle: Handle
   readonly count: number
   readonly dim: number
-  /** Whether the copy holds labels. */
-  readonly labelled: boolean
-  constructor(handle: Handle, count: number, dim: number, labelled = false) {
+  /** The labels the copy holds (the caller's array, which it was copied from), if any. */
+  readonly labels: Uint8Array | Int32Array | undefined
+  constructor(handle: Handle, count: number, dim: number, labels?: Uint8Array | Int32Array) {
     this.handle = handle
     this.count = count
     this.dim = dim
-    this.labelled = labelled
+    this.labels = labels
+  }
+  /** Whether the copy holds labels. */
+  get labelled(): boolean {
+    return this.labels !== undefined
   }
 }

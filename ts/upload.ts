@@ -43,8 +43,9 @@ export function uploadData(rt: Runtime, data: TrainingData): DataHandle {
     invalid('data.labels', `a Uint8Array or Int32Array of ${count} labels`, labels)
   }
   const cached = rt.datasets.get(images)
-  // An unlabelled copy does not serve a caller that brings labels (a conditional model).
-  if (cached && cached.count === count && cached.dim === dim && (cached.labelled || !labels)) return cached
+  // A copy serves a caller that brings no labels (an unconditional model), or the same labels array;
+  // not one that brings labels it lacks or other labels for the same images (a conditional model).
+  if (cached && cached.count === count && cached.dim === dim && (!labels || cached.labels === labels)) return cached
   if (cached) {
     // Replaced now rather than at garbage collection: models look their data up
     // on every call, so nothing holds the old copy.
@@ -78,7 +79,7 @@ export function uploadData(rt: Runtime, data: TrainingData): DataHandle {
       rt.call((x) => x.data_labels_ptr(handle)),
       labels,
     )
-  const entry = new DataHandle(handle, count, dim, labels !== undefined)
+  const entry = new DataHandle(handle, count, dim, labels)
   rt.datasets.set(images, entry)
   freed.register(images, { rt, handle }, entry)
   return entry

@@ -22,6 +22,8 @@
 //! are trained beside, so D sees the same class mix on both sides and cannot
 //! tell real from fake by label frequency.
 
+use crate::loss::softmax_cross_entropy;
+
 /// How a conditional GAN uses its labels in the discriminator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Conditioning {
@@ -115,6 +117,28 @@ pub fn scatter_logit_grads(
             }
         }
     }
+}
+
+/// AC-GAN's class-head term on rows of D's output `out [rows × width]`
+/// labelled `labels`: writes its gradient, scaled by `weight / batch`, into
+/// the class columns of `grad` and returns `weight ×` its cross-entropy sum
+/// (what the loss adds). For the other conditionings: 0, nothing written.
+#[allow(clippy::too_many_arguments)]
+pub fn class_head_loss(
+    cond: Option<Conditioning>,
+    out: &[f32],
+    width: usize,
+    k: usize,
+    labels: &[u32],
+    grad: &mut [f32],
+    weight: f32,
+    batch: usize,
+) -> f64 {
+    if cond != Some(Conditioning::AcGan) {
+        return 0.0;
+    }
+    let (ce, _) = softmax_cross_entropy(out, width, 1, k, labels, grad, weight / batch as f32);
+    weight as f64 * ce
 }
 
 #[cfg(test)]

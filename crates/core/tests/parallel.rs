@@ -3,6 +3,7 @@
 //! micro-batches, and one micro-batch per batch is exactly `Gan::train`.
 
 use wasmgan_core::checkpoint;
+use wasmgan_core::conditional::Conditioning;
 use wasmgan_core::config::GanLoss;
 use wasmgan_core::rng::Rng;
 use wasmgan_core::{Dataset, DpState, Gan, GanConfig, MicroBatches};
@@ -27,6 +28,40 @@ fn toy_data(count: usize, dim: usize) -> Dataset {
         *x = r.uniform_f32() * 2.0 - 1.0;
     }
     d
+}
+
+/// `toy_data` with labels 0..3 (row i has label i·7 mod 3).
+fn labelled_data(count: usize, dim: usize) -> Dataset {
+    let mut d = Dataset::new(count, dim, true).unwrap();
+    d.images.copy_from_slice(&toy_data(count, dim).images);
+    for (i, y) in d.labels.as_mut().unwrap().iter_mut().enumerate() {
+        *y = (i * 7 % 3) as u32;
+    }
+    d
+}
+
+/// Each conditioning (3 classes), with a different loss each and both
+/// `d_steps`: the labels enter G's input, D's input (concat), a class head
+/// on real and fake rows (AC-GAN) or a projection of D's output.
+fn conditional_variants() -> Vec<GanConfig> {
+    let mut out = Vec::new();
+    for (conditioning, loss, ema) in [
+        (Conditioning::Concat, GanLoss::Bce, 0.0),
+        (Conditioning::AcGan, GanLoss::Hinge, 0.99),
+        (Conditioning::Projection, GanLoss::LeastSquares, 0.0),
+    ] {
+        for d_steps in [1, 2] {
+            out.push(GanConfig {
+                classes: 3,
+                conditioning,
+                aux_weight: 0.7,
+                loss,
+                ema_decay: ema,
+                ..config(6, d_steps)
+            });
+        }
+    }
+    out
 }
 
 fn assert_same(a: &Gan, b: &Gan, what: &str) {
@@ -152,6 +187,52 @@ fn one_micro_batch_per_batch_is_exactly_train() {
 }
 
 #[test]
+fn conditional_one_micro_batch_per_batch_is_exactly_train() {
+    let data = labelled_data(70, 20);
+    for cfg in conditional_variants() {
+        let mut a = Gan::new(cfg.clone()).unwrap();
+        let mut b = Gan::new(cfg.clone()).unwrap();
+        a.train(&data, 12, 9).unwrap();
+        b.train_micro(&mut DpState::default(), &data, 12, 12, 9)
+            .unwrap();
+        let what = format!("{:?} d_steps {}", cfg.conditioning, cfg.d_steps);
+        assert_same(&a, &b, &what);
+    }
+}
+
+#[test]
+fn conditional_weights_do_not_depend_on_the_number_of_workers() {
+    let data = labelled_data(90, 20);
+    for (i, cfg) in conditional_variants().into_iter().enumerate() {
+        let (batch, micro) = [(12, 3), (10, 2)][i % 2];
+        let mut single = Gan::new(cfg.clone()).unwrap();
+        single
+            .train_micro(&mut DpState::default(), &data, batch, micro, 5)
+            .unwrap();
+        for workers in [1, 2, 3] {
+            let gans = run_workers(&cfg, &data, batch, micro, workers, 5);
+            for (w, g) in gans.iter().enumerate() {
+                let what = format!(
+                    "{:?} d_steps {}: worker {} of {}",
+                    cfg.conditioning, cfg.d_steps, w, workers
+                );
+                assert_same(g, &single, &what);
+            }
+        }
+        // The labels are used: the same run on other labels ends elsewhere.
+        let mut other = labelled_data(90, 20);
+        for y in other.labels.as_mut().unwrap().iter_mut() {
+            *y = (*y + 1) % 3;
+        }
+        let mut moved = Gan::new(cfg.clone()).unwrap();
+        moved
+            .train_micro(&mut DpState::default(), &other, batch, micro, 5)
+            .unwrap();
+        assert_ne!(checkpoint::save(&moved), checkpoint::save(&single));
+    }
+}
+
+#[test]
 fn weights_do_not_depend_on_the_number_of_workers() {
     let data = toy_data(90, 20);
     let cfgs = variants();
@@ -244,18 +325,22 @@ fn misuse_is_refused() {
         .partial_discriminator(&mut ks, &data, mb, 2, 4)
         .unwrap_err();
     assert!(e.message.contains("prefetched"), "{}", e.message);
-    // Conditional GANs have no micro-batch step: refused, not trained wrongly.
+    // A conditional GAN needs labels, in range.
     let mut c = Gan::new(GanConfig {
         classes: 3,
         ..config(1, 1)
     })
     .unwrap();
-    let mut labelled = Dataset::new(40, 20, true).unwrap();
-    labelled.images.copy_from_slice(&data.images);
     let e = c
-        .train_micro(&mut DpState::default(), &labelled, 12, 3, 1)
+        .train_micro(&mut DpState::default(), &data, 12, 3, 1)
         .unwrap_err();
-    assert!(e.message.contains("conditional"), "{}", e.message);
+    assert!(e.message.contains("no labels"), "{}", e.message);
+    let mut wrong = labelled_data(40, 20);
+    wrong.labels.as_mut().unwrap()[5] = 3;
+    let e = c
+        .train_micro(&mut DpState::default(), &wrong, 12, 3, 1)
+        .unwrap_err();
+    assert!(e.message.contains("out of range"), "{}", e.message);
     let wide = toy_data(40, 21);
     assert!(g.train_micro(&mut st, &wide, 12, 3, 1).is_err());
 }

@@ -19,6 +19,12 @@
 //!
 //! With `d_steps` > 1, phases 1–2 repeat before 3–4, as in `Gan::train`.
 //!
+//! A conditional GAN's phases do what `train_discriminator` and
+//! `train_generator` do to the whole batch, to each micro-batch: the one-hot
+//! labels of its rows appended to G's input and (concat) to D's, the
+//! projection or the class head (AC-GAN: real rows in phase 1, fakes in
+//! phase 3) on its rows, each term's loss scaled by 1/batch.
+//!
 //! Each micro-batch's gradient sums its rows in the order the whole batch has
 //! them (its real rows, then its fake rows), and its loss and D(x) sums are
 //! f64 sums in the same order, reduced by the same tree. With one micro-batch per batch
@@ -27,6 +33,7 @@
 //! micro-batch size but not on how many instances share the micro-batches.
 
 use super::Gan;
+use crate::conditional;
 use crate::config::GanLoss;
 use crate::dataset::Dataset;
 use crate::error::{resize_f32, Error, Result};
@@ -114,14 +121,6 @@ impl DpState {
 
 impl Gan {
     fn check_micro(&self, data: &Dataset, mb: MicroBatches) -> Result<()> {
-        if self.config.classes > 0 {
-            // The conditional step (labels in G's and D's inputs, AC-GAN and
-            // projection heads) has no micro-batch form yet.
-            return Err(Error::invalid(format!(
-                "micro-batch and data-parallel training support unconditional GANs; this one is conditional ({} classes): train it with plain train()",
-                self.config.classes
-            )));
-        }
         if data.dim != self.config.data_dim {
             return Err(Error::invalid(format!(
                 "the dataset's rows have {} values but the model expects {} (dataDim)",
@@ -135,6 +134,9 @@ impl Gan {
                 data.count,
                 mb.batch
             )));
+        }
+        if self.config.classes > 0 {
+            data.check_labels(self.config.classes, "a conditional GAN")?;
         }
         Ok(())
     }
@@ -188,42 +190,77 @@ impl Gan {
             }
             None => self.draw_batch(data, b, r0..r1)?,
         }
+        let cond = self.cond();
+        let (k, d_in, width) = (self.config.classes, self.d.input(), self.d.output());
         let buf = &mut self.buf;
-        let fake = &mut buf.xd[b * dim..2 * b * dim];
-        let z = &buf.z[..b * latent];
+        // Labels of this instance's rows (conditional only; the other rows' are not drawn).
+        let labels = &buf.labels[..if k > 0 { b } else { 0 }];
+        let own = |rows: Range<usize>| if k > 0 { &labels[rows] } else { &labels[..0] };
+        // G's input for rows r0..r1: z, or [z, onehot(y)] (kept for the generator phase).
+        let gw = latent + k;
+        let gin: &[f32] = if k > 0 {
+            conditional::append_one_hot(
+                &buf.z[r0 * latent..r1 * latent],
+                latent,
+                own(r0..r1),
+                k,
+                &mut buf.gin[r0 * gw..r1 * gw],
+            );
+            &buf.gin[r0 * gw..r1 * gw]
+        } else {
+            &buf.z[r0 * latent..r1 * latent]
+        };
         // This instance's fakes: G(z) for rows r0..r1, [w, dim].
-        self.g
-            .forward(&mut buf.g_ws, &z[r0 * latent..r1 * latent], w);
-        fake[r0 * dim..r1 * dim]
+        self.g.forward(&mut buf.g_ws, gin, w);
+        buf.xd[(b + r0) * dim..(b + r1) * dim]
             .copy_from_slice(&buf.g_ws.outs[self.g.layers.len() - 1][..w * dim]);
-        // D's input: each micro-batch's real rows then its fake rows,
-        // [2w, dim]. With one micro-batch that is the batch [real; fake] as
-        // `train` has it; with more, each micro-batch's rows are contiguous,
-        // so its loss and its gradient sum run over one slice.
-        let x: &[f32] = if w == b && mu == b {
+        // D's input: each micro-batch's real rows then its fake rows, [2w,
+        // d_in], each row with its one-hot label appended under concat
+        // conditioning. With one micro-batch that is the batch [real; fake]
+        // as `train` has it; with more, each micro-batch's rows are
+        // contiguous, so its loss and its gradient sum run over one slice.
+        let x: &[f32] = if w == b && mu == b && d_in == dim {
             &buf.xd[..2 * b * dim]
         } else {
-            resize_f32(&mut st.x, 2 * w * dim, "discriminator batch")?;
+            resize_f32(&mut st.x, 2 * w * d_in, "discriminator batch")?;
             for j in 0..hi - lo {
-                let (rows, at) = (
-                    (r0 + j * mu) * dim..(r0 + (j + 1) * mu) * dim,
-                    2 * j * mu * dim,
-                );
-                st.x[at..at + mu * dim].copy_from_slice(&buf.xd[rows.clone()]);
-                st.x[at + mu * dim..at + 2 * mu * dim]
-                    .copy_from_slice(&buf.xd[b * dim + rows.start..b * dim + rows.end]);
+                let rows = r0 + j * mu..r0 + (j + 1) * mu;
+                let at = 2 * j * mu * d_in;
+                let (real_to, fake_to) = st.x[at..at + 2 * mu * d_in].split_at_mut(mu * d_in);
+                let real = &buf.xd[rows.start * dim..rows.end * dim];
+                let fake = &buf.xd[(b + rows.start) * dim..(b + rows.end) * dim];
+                if d_in != dim {
+                    conditional::append_one_hot(real, dim, own(rows.clone()), k, real_to);
+                    conditional::append_one_hot(fake, dim, own(rows), k, fake_to);
+                } else {
+                    real_to.copy_from_slice(real);
+                    fake_to.copy_from_slice(fake);
+                }
             }
-            &st.x[..2 * w * dim]
+            &st.x[..2 * w * d_in]
         };
-        // logits: [2w, 1]
+        // out: [2w, width]; logits: [2w]
         self.d.forward(&mut buf.d_ws, x, 2 * w);
-        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * w];
+        let out = &buf.d_ws.outs[self.d.layers.len() - 1][..2 * w * width];
+        let logits = &mut buf.logits[..2 * w];
         let dlogits = &mut buf.dlogits[..2 * w];
+        let grad = &mut buf.d_out_grad[..2 * w * width];
         let kind = self.config.loss;
         for j in 0..hi - lo {
             let rows = 2 * j * mu..2 * (j + 1) * mu;
-            // The same function `train` applies to the whole batch.
-            let loss = discriminator_loss(
+            let ys = own(r0 + j * mu..r0 + (j + 1) * mu);
+            let halves = [rows.start..rows.start + mu, rows.start + mu..rows.end];
+            for h in halves.iter().cloned() {
+                conditional::adversarial_logits(
+                    cond,
+                    &out[h.start * width..h.end * width],
+                    width,
+                    ys,
+                    &mut logits[h],
+                );
+            }
+            // The same functions `train` applies to the whole batch.
+            let mut loss = discriminator_loss(
                 kind,
                 &logits[rows.clone()],
                 mu,
@@ -232,6 +269,27 @@ impl Gan {
                 &mut dlogits[rows.clone()],
                 // Each half of the batch is a mean over b rows.
                 1.0 / b as f32,
+            );
+            for h in halves.iter().cloned() {
+                conditional::scatter_logit_grads(
+                    cond,
+                    &dlogits[h.clone()],
+                    width,
+                    ys,
+                    &mut grad[h.start * width..h.end * width],
+                );
+            }
+            // AC-GAN's class head on the real rows only, as in `train`.
+            let real = halves[0].start * width..halves[0].end * width;
+            loss += conditional::class_head_loss(
+                cond,
+                &out[real.clone()],
+                width,
+                k,
+                ys,
+                &mut grad[real],
+                self.config.aux_weight,
+                b,
             );
             let (real, fake) = logits[rows].split_at(mu);
             st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[
@@ -249,7 +307,7 @@ impl Gan {
             &mut buf.d_ws,
             x,
             2 * w,
-            dlogits,
+            &buf.d_out_grad[..2 * w * width],
             Some((split, &mut st.leaves[..(hi - lo) * p])),
             None,
         );
@@ -271,14 +329,23 @@ impl Gan {
     /// own) are written: copying the other rows and computing their normal
     /// variates was work every worker repeated, on the critical path.
     fn draw_batch(&mut self, data: &Dataset, b: usize, rows: Range<usize>) -> Result<()> {
-        let (dim, latent) = (self.config.data_dim, self.config.latent);
+        let (dim, latent, k) = (
+            self.config.data_dim,
+            self.config.latent,
+            self.config.classes,
+        );
+        let labels = if k > 0 {
+            Some(&mut self.buf.labels[..b])
+        } else {
+            None
+        };
         self.sampler.next_batch_part(
             self.config.seed,
             data,
             b,
             rows.clone(),
             &mut self.buf.xd[..b * dim],
-            None,
+            labels,
         )?;
         self.images_seen += b as u64;
         Self::draw_latent(
@@ -350,41 +417,84 @@ impl Gan {
         let (r0, r1) = (lo * mu, hi * mu);
         let w = r1 - r0;
         Self::reserve_leaves(st, hi - lo, self.g.params.len())?;
+        let cond = self.cond();
+        let (k, d_in, width) = (self.config.classes, self.d.input(), self.d.output());
         let buf = &mut self.buf;
-        let fake = &buf.xd[(b + r0) * dim..(b + r1) * dim];
-        // logits: [w, 1]
+        let labels = &buf.labels[..if k > 0 { b } else { 0 }];
+        let own = |rows: Range<usize>| if k > 0 { &labels[rows] } else { &labels[..0] };
+        // This instance's fakes as D's input (G has not changed since): [w, d_in].
+        let fake: &[f32] = if d_in != dim {
+            conditional::append_one_hot(
+                &buf.xd[(b + r0) * dim..(b + r1) * dim],
+                dim,
+                own(r0..r1),
+                k,
+                &mut buf.din[..w * d_in],
+            );
+            &buf.din[..w * d_in]
+        } else {
+            &buf.xd[(b + r0) * dim..(b + r1) * dim]
+        };
+        // out: [w, width]; logits: [w]
         self.d.forward(&mut buf.d_ws, fake, w);
-        let logits = &buf.d_ws.outs[self.d.layers.len() - 1][..w];
+        let out = &buf.d_ws.outs[self.d.layers.len() - 1][..w * width];
+        let logits = &mut buf.logits[..w];
         let dlogits = &mut buf.dlogits[..w];
+        let grad = &mut buf.d_out_grad[..w * width];
         for j in 0..hi - lo {
             let r = j * mu..(j + 1) * mu;
-            let loss = generator_loss(
+            let ys = own(r0 + r.start..r0 + r.end);
+            let cols = r.start * width..r.end * width;
+            conditional::adversarial_logits(
+                cond,
+                &out[cols.clone()],
+                width,
+                ys,
+                &mut logits[r.clone()],
+            );
+            let mut loss = generator_loss(
                 self.config.loss,
                 &logits[r.clone()],
                 &mut buf.g_targets[r.clone()],
-                &mut dlogits[r],
+                &mut dlogits[r.clone()],
                 1.0 / b as f32,
+            );
+            conditional::scatter_logit_grads(cond, &dlogits[r], width, ys, &mut grad[cols.clone()]);
+            loss += conditional::class_head_loss(
+                cond,
+                &out[cols.clone()],
+                width,
+                k,
+                ys,
+                &mut grad[cols],
+                self.config.aux_weight,
+                b,
             );
             st.leaf_sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[loss, 0.0, 0.0]);
         }
-        // dL/dfake: [w, dim]; D's parameter gradients are not needed here.
-        self.d.backward(
+        // dL/dfake: [w, dim]
+        super::d_image_grad(
+            &mut self.d,
             &mut buf.d_ws,
             fake,
             w,
-            dlogits,
-            false,
-            Some(&mut buf.d_fake[..w * dim]),
+            &buf.d_out_grad[..w * width],
+            &mut buf.din_grad,
+            &mut buf.d_fake[..w * dim],
         );
         let split = RowSplit {
             groups: hi - lo,
             size: mu,
         };
         let p = self.g.params.len();
-        let z = &buf.z[r0 * latent..r1 * latent];
+        let gin = if k > 0 {
+            &buf.gin[r0 * (latent + k)..r1 * (latent + k)]
+        } else {
+            &buf.z[r0 * latent..r1 * latent]
+        };
         self.g.backward_split(
             &mut buf.g_ws,
-            z,
+            gin,
             w,
             &buf.d_fake[..w * dim],
             Some((split, &mut st.leaves[..(hi - lo) * p])),
