@@ -80,6 +80,8 @@ describe('conditional config and data', () => {
     fails(() => new Gan({ ...cgan, conditioning: 'film' as Conditioning }), 'E_INVALID_ARGUMENT', /one of 'concat', 'acgan', 'projection'/)
     fails(() => new Gan({ ...cgan, auxWeight: -1 }), 'E_INVALID_ARGUMENT', /auxWeight must be a finite number/)
     fails(() => new Gan({ ...cgan, classNames: ['a', 'b'] }), 'E_INVALID_ARGUMENT', /classNames must be one name per class \(3 names\)/)
+    // An empty list is no names (what a resolved config without names holds, e.g. the one WorkerGan sends its worker).
+    expect(new Gan({ ...cgan, classNames: [] }).config.classNames).toEqual([])
     fails(() => new Gan({ ...cgan, classNames: ['a', 'b\0', 'c'] }), 'E_INVALID_ARGUMENT', /classNames\[1\] must be a string without NUL/)
     fails(
       () => new Gan({ ...cgan, classes: 0, classNames: ['a'] }),

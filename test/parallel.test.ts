@@ -154,6 +154,17 @@ describe('ParallelGan', () => {
       const shifted = new Gan(cond)
       shifted.train({ ...labelled, labels: labelled.labels!.map((y) => (y + 1) % 10) }, 7, { batchSize: 24, microBatch: 8 })
       expect(await sha256(shifted.save())).not.toBe(await sha256(single.save()))
+      // The same images with other labels train on those (not on the workers' first copy).
+      const again = await ParallelGan.create(cond, { workers: 2, microBatch: 8 })
+      live.push(again)
+      const other = { ...labelled, labels: labelled.labels!.map((y) => (y + 3) % 10) }
+      await again.train(labelled, 2, { batchSize: 24 })
+      await again.train(other, 2, { batchSize: 24 })
+      const twice = new Gan(cond)
+      twice.train({ ...labelled, images: labelled.images.slice() }, 2, { batchSize: 24, microBatch: 8 })
+      twice.train({ ...other, images: labelled.images.slice() }, 2, { batchSize: 24, microBatch: 8 })
+      expect(await sha256(await again.save())).toBe(await sha256(twice.save()))
+      await again.dispose()
       // And they are required, in range.
       await expectWasmganError(() => pg.train(data, 1, { batchSize: 24 }), 'E_INVALID_ARGUMENT', 'labels')
       const bad = { ...labelled, images: labelled.images.slice(), labels: labelled.labels!.slice() }

@@ -85,6 +85,26 @@ describe('WorkerGan', () => {
     b.dispose()
   })
 
+  it('trains a conditional model on the labels given with each call, not on those an array came with first', async () => {
+    await init()
+    const data = toy()
+    const labels = Uint8Array.from({ length: data.count }, (_, i) => i % 3)
+    const shifted = labels.map((y) => (y + 1) % 3)
+    const cond = { ...cfg, classes: 3 }
+    const gan = new WorkerGan(cond)
+    await gan.train({ ...data, labels }, 3, { batchSize: 8 })
+    await gan.train({ ...data, labels: shifted }, 3, { batchSize: 8 })
+    const local = new Gan(cond)
+    local.train({ ...data, images: data.images.slice(), labels }, 3, { batchSize: 8 })
+    local.train({ ...data, images: data.images.slice(), labels: shifted }, 3, { batchSize: 8 })
+    expect(await gan.save()).toEqual(local.save())
+    // ... and the labels matter, so the check above can fail.
+    const stale = new Gan(cond)
+    stale.train({ ...data, images: data.images.slice(), labels }, 6, { batchSize: 8 })
+    expect(stale.save()).not.toEqual(local.save())
+    gan.dispose()
+  })
+
   it('runs the build it is asked for; both give the same bytes', async () => {
     const data = toy()
     const bytes = []

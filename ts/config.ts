@@ -78,7 +78,7 @@ export interface GanConfig {
   conditioning?: Conditioning
   /** Weight of the AC-GAN classification loss, ≥ 0 (default 1; used by 'acgan' only). */
   auxWeight?: number
-  /** A name for each class (stored in checkpoints), e.g. `FASHION_MNIST_CLASSES`; default none. */
+  /** A name for each class (stored in checkpoints), e.g. `FASHION_MNIST_CLASSES`; default none (as is an empty list). */
   classNames?: readonly string[]
 }
 
@@ -213,7 +213,11 @@ function conditional(c: Partial<GanConfig>): Pick<ResolvedGanConfig, 'classes' |
     classes,
     conditioning: oneOf('conditioning', c.conditioning ?? d.conditioning, Object.keys(ConditioningId) as Conditioning[]),
     auxWeight: number('auxWeight', c.auxWeight ?? d.auxWeight, 0, Infinity),
-    classNames: c.classNames === undefined ? [] : classNames('classNames', c.classNames, classes),
+    // An empty list is no names, as the resolved config of a model without names has it.
+    classNames:
+      c.classNames === undefined || (Array.isArray(c.classNames) && c.classNames.length === 0)
+        ? []
+        : classNames('classNames', c.classNames, classes),
   }
 }
 

@@ -14,6 +14,8 @@ export type Phase = 0 | 1
 export type ParallelRequestBody =
   | { op: 'init'; module: WebAssembly.Module; config?: GanConfig; checkpoint?: Uint8Array }
   | { op: 'data'; dataId: number; images: Float32Array; count: number; dim: number; labels?: Uint8Array | Int32Array }
+  /** Drops dataset `dataId` (replaced by a copy with other labels, or its array was garbage-collected). */
+  | { op: 'forget'; dataId: number }
   | {
       op: 'run'
       /**

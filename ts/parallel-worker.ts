@@ -146,6 +146,9 @@ export function start(port: WorkerPort): void {
       case 'data':
         datasets.set(req.dataId, { images: req.images, count: req.count, dim: req.dim, labels: req.labels })
         return { reply: {}, transfer: [] }
+      case 'forget':
+        datasets.delete(req.dataId)
+        return { reply: {}, transfer: [] }
       case 'run': {
         const { rt: r, handle } = ganInternals(model())
         const shared = req.shared

@@ -86,7 +86,13 @@ export class WorkerGan {
     number,
     { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: Error) => void; progress?: (p: FitProgress) => void }
   >()
-  #dataIds = new WeakMap<Float32Array, number>()
+  /** Drops a worker's copy of a data array once the caller's array is garbage. */
+  static #copies = new FinalizationRegistry<{ owner: WeakRef<WorkerGan>; id: number }>(({ owner, id }) => {
+    const gan = owner.deref()
+    if (gan && !gan.#disposed) gan.#post({ op: 'dropData', dataId: id })
+  })
+  /** The worker's copy of each array passed as data, with the labels it was sent with. */
+  #dataIds = new WeakMap<Float32Array, { id: number; labels: TrainingData['labels'] }>()
   #metrics: StepMetrics = { step: 0, epoch: 0, dLoss: 0, gLoss: 0, dReal: 0, dFake: 0 }
   #meta: Record<string, unknown> | undefined
   #disposed = false
@@ -320,15 +326,20 @@ export class WorkerGan {
     if (data === null || typeof data !== 'object') invalid('data', 'an ImageDataset, { images, count, dim } or a WorkerDataset', data)
     const { images, count, dim, labels } = data as TrainingData
     if (!(images instanceof Float32Array)) invalid('data.images', 'a Float32Array', images)
-    let id = this.#dataIds.get(images)
-    if (id === undefined) {
-      // Copied to the worker once per array (structured clone); the worker
-      // validates it exactly as Gan.train does.
-      id = ids.next++
-      this.#dataIds.set(images, id)
-      this.#post({ op: 'data', dataId: id, images, count, dim, labels })
+    const known = this.#dataIds.get(images)
+    if (known !== undefined && known.labels === labels) return known.id
+    // Copied to the worker once per array (structured clone), again with
+    // other labels; the worker validates it exactly as Gan.train does. The
+    // copy is dropped when replaced, or once the array is garbage.
+    if (known !== undefined) {
+      WorkerGan.#copies.unregister(known)
+      this.#post({ op: 'dropData', dataId: known.id })
     }
-    return id
+    const entry = { id: ids.next++, labels }
+    this.#dataIds.set(images, entry)
+    WorkerGan.#copies.register(images, { owner: new WeakRef(this), id: entry.id }, entry)
+    this.#post({ op: 'data', dataId: entry.id, images, count, dim, labels })
+    return entry.id
   }
 
   #check(): void {
