@@ -105,6 +105,30 @@ describe('WorkerGan', () => {
     gan.dispose()
   })
 
+  it('mirrors Gan for a conditional model: labelled samples, class grids, checkpoints', async () => {
+    await init()
+    const data = toy()
+    const labels = Uint8Array.from({ length: data.count }, (_, i) => (i * 5) % 3)
+    const cond = { ...cfg, classes: 3, classNames: ['a', 'b', 'c'] }
+    const gan = new WorkerGan(cond)
+    const local = new Gan(cond)
+    await gan.train({ ...data, labels }, 4, { batchSize: 8 })
+    local.train({ ...data, labels }, 4, { batchSize: 8 })
+    const asked = [2, 0, 1, 1]
+    expect(await gan.sample(4, { labels: asked, seed: 9 })).toEqual(local.sample(4, { labels: asked, seed: 9 }))
+    const grid = await gan.sampleClasses(2, { seed: 4 })
+    expect(grid).toEqual(local.sampleClasses(2, { seed: 4 }))
+    expect(Array.from(grid.labels)).toEqual([0, 0, 1, 1, 2, 2])
+    await expectWasmganError(() => gan.sampleClasses(0), 'E_INVALID_ARGUMENT', /perClass must be an integer/)
+    await expectWasmganError(() => gan.sample(2, { labels: [0, 3] }), 'E_INVALID_ARGUMENT', /out of range/)
+    const plain = new WorkerGan(cfg)
+    await expectWasmganError(() => plain.sampleClasses(2), 'E_INVALID_ARGUMENT', /needs a conditional GAN/)
+    const loaded = await WorkerGan.load(await gan.save())
+    expect(loaded.config.classNames).toEqual(['a', 'b', 'c'])
+    expect(await loaded.sampleClasses(2, { seed: 4 })).toEqual(grid)
+    for (const g of [gan, plain, loaded]) g.dispose()
+  })
+
   it('runs the build it is asked for; both give the same bytes', async () => {
     const data = toy()
     const bytes = []

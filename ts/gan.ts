@@ -384,14 +384,8 @@ export class Gan {
    */
   sampleClasses(perClass = 10, options: { seed?: number } = {}): { images: Float32Array; labels: Uint32Array } {
     this.#live()
-    const k = this.config.classes
-    if (k === 0)
-      throw new WasmganError('E_INVALID_ARGUMENT', 'sampleClasses needs a conditional GAN (classes > 0); this one is unconditional')
-    integer('perClass', perClass, 1, Math.floor(MAX_SAMPLES / k))
-    const o = object<{ seed?: number }>('options', options)
-    knownKeys('options', o, ['seed'])
-    const labels = Uint32Array.from({ length: k * perClass }, (_, i) => Math.floor(i / perClass))
-    return { images: this.sample(k * perClass, { labels, ...(o.seed === undefined ? {} : { seed: o.seed }) }), labels }
+    const { labels, sample } = classGrid(this.config.classes, perClass, options)
+    return { images: this.sample(labels.length, sample), labels }
   }
 
   /**
@@ -445,6 +439,21 @@ export class Gan {
         'disposing',
       )
   }
+}
+
+/**
+ * What `sampleClasses` samples (Gan's and WorkerGan's): `perClass` labels of
+ * each of `classes` classes in class order, and the sample options for them;
+ * checked.
+ */
+export function classGrid(classes: number, perClass: number, options: { seed?: number }): { labels: Uint32Array; sample: SampleOptions } {
+  if (classes === 0)
+    throw new WasmganError('E_INVALID_ARGUMENT', 'sampleClasses needs a conditional GAN (classes > 0); this one is unconditional')
+  integer('perClass', perClass, 1, Math.floor(MAX_SAMPLES / classes))
+  const o = object<{ seed?: number }>('options', options)
+  knownKeys('options', o, ['seed'])
+  const labels = Uint32Array.from({ length: classes * perClass }, (_, i) => Math.floor(i / perClass))
+  return { labels, sample: { labels, ...(o.seed === undefined ? {} : { seed: o.seed }) } }
 }
 
 /** Checks a sample's `into` option: a Float32Array of exactly `n × dataDim` values. */

@@ -15,7 +15,7 @@ import type { GanConfig, ResolvedGanConfig } from './config.js'
 import { resolveConfig } from './config.js'
 import type { Source } from './data.js'
 import { WasmganError, describe } from './errors.js'
-import { sampleTarget, type FitOptions, type FitProgress, type SampleOptions, type StepMetrics } from './gan.js'
+import { classGrid, sampleTarget, type FitOptions, type FitProgress, type SampleOptions, type StepMetrics } from './gan.js'
 import { initModule, wasmModule, type InitOptions } from './load.js'
 import { nodeBuiltin } from './node-builtins.js'
 import type { TrainingData } from './upload.js'
@@ -289,6 +289,12 @@ export class WorkerGan {
     if (!target) return rows
     target.set(rows)
     return target
+  }
+
+  /** A conditional GAN's class grid, like {@link Gan.sampleClasses}, generated in the worker. */
+  async sampleClasses(perClass = 10, options: { seed?: number } = {}): Promise<{ images: Float32Array; labels: Uint32Array }> {
+    const { labels, sample } = classGrid(this.#config.classes, perClass, options)
+    return { images: await this.sample(labels.length, sample), labels }
   }
 
   /** The checkpoint, byte for byte what {@link Gan.save} gives for the same model. */
