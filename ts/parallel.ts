@@ -24,6 +24,7 @@ import { nodeBuiltin } from './node-builtins.js'
 import type { ParallelReply, ParallelRequest, ParallelRequestBody, Phase } from './parallel-protocol.js'
 import type { Runtime } from './runtime.js'
 import { checkTrainingLabels, type TrainingData } from './upload.js'
+import { WorkerCopies } from './worker-copies.js'
 import { integer, invalid, knownKeys, object } from './validate.js'
 
 /** Options of {@link ParallelGan.create} and {@link ParallelGan.load}. */
@@ -243,13 +244,12 @@ export class ParallelGan {
   /** Each worker's measured speed, micro-batches per millisecond per phase (smoothed over calls), once measured. */
   #speeds: number[] | undefined
   #shares: number[] | undefined
-  /** Drops the workers' copies of a data array once the caller's array is garbage. */
-  static #copies = new FinalizationRegistry<{ owner: WeakRef<ParallelGan>; dataId: number }>(({ owner, dataId }) => {
-    const pg = owner.deref()
-    if (pg) pg.#forget(dataId)
+  /** The arrays passed as data that the workers hold copies of. */
+  #copies = new WorkerCopies((dataId) => {
+    if (this.#disposed) return
+    // A stopped worker has nothing to drop.
+    for (const h of this.#handles) h.request({ op: 'forget', dataId }).catch(() => {})
   })
-  /** The workers' copy of each array passed as data, with the labels it was sent with. */
-  #datasets = new WeakMap<Float32Array, { dataId: number; labels: TrainingData['labels'] }>()
   #nextDataId = 1
   #metrics: StepMetrics | undefined
   /**
@@ -350,12 +350,6 @@ export class ParallelGan {
     if (this.#busy) throw new WasmganError('E_INVALID_ARGUMENT', 'this ParallelGan is busy: await the previous call first')
   }
 
-  /** Tells every worker to drop dataset `dataId`; a stopped worker has nothing to drop. */
-  #forget(dataId: number) {
-    if (this.#disposed) return
-    for (const h of this.#handles) h.request({ op: 'forget', dataId }).catch(() => {})
-  }
-
   /** Copies `data` to every worker once (per Float32Array, and again with other labels). */
   async #upload(data: TrainingData): Promise<number> {
     if (data === null || typeof data !== 'object') invalid('data', 'an ImageDataset or { images, count, dim }', data)
@@ -382,18 +376,13 @@ export class ParallelGan {
       if (data.labels!.length !== count) invalid('data.labels', `${count} labels (one per row)`, data.labels)
     }
     const labels = k > 0 ? data.labels : undefined
-    const known = this.#datasets.get(images)
-    if (known !== undefined && known.labels === labels) return known.dataId
-    if (known !== undefined) {
-      ParallelGan.#copies.unregister(known)
-      this.#forget(known.dataId)
-    }
-    const entry = { dataId: this.#nextDataId++, labels }
+    const known = this.#copies.get(images, labels)
+    if (known !== undefined) return known
+    const dataId = this.#nextDataId++
     // Each worker checks the values (range [-1, 1]) as it uploads them into its module.
-    await Promise.all(this.#handles.map((h) => h.request({ op: 'data', dataId: entry.dataId, images, count, dim, labels })))
-    this.#datasets.set(images, entry)
-    ParallelGan.#copies.register(images, { owner: new WeakRef(this), dataId: entry.dataId }, entry)
-    return entry.dataId
+    await Promise.all(this.#handles.map((h) => h.request({ op: 'data', dataId, images, count, dim, labels })))
+    this.#copies.set(images, labels, dataId)
+    return dataId
   }
 
   /**

@@ -19,6 +19,7 @@ import { classGrid, sampleTarget, type FitOptions, type FitProgress, type Sample
 import { initModule, wasmModule, type InitOptions } from './load.js'
 import { nodeBuiltin } from './node-builtins.js'
 import type { TrainingData } from './upload.js'
+import { WorkerCopies } from './worker-copies.js'
 import { invalid, knownKeys, object } from './validate.js'
 import { WORKER_SOURCE } from './generated/worker-source.js'
 import type { DatasetInfo, PortableSource, Reply, Request, WorkerMessage } from './worker-protocol.js'
@@ -86,13 +87,10 @@ export class WorkerGan {
     number,
     { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: Error) => void; progress?: (p: FitProgress) => void }
   >()
-  /** Drops a worker's copy of a data array once the caller's array is garbage. */
-  static #copies = new FinalizationRegistry<{ owner: WeakRef<WorkerGan>; id: number }>(({ owner, id }) => {
-    const gan = owner.deref()
-    if (gan && !gan.#disposed) gan.#post({ op: 'dropData', dataId: id })
+  /** The arrays passed as data that the worker holds copies of. */
+  #copies = new WorkerCopies((id) => {
+    if (!this.#disposed) this.#post({ op: 'dropData', dataId: id })
   })
-  /** The worker's copy of each array passed as data, with the labels it was sent with. */
-  #dataIds = new WeakMap<Float32Array, { id: number; labels: TrainingData['labels'] }>()
   #metrics: StepMetrics = { step: 0, epoch: 0, dLoss: 0, gLoss: 0, dReal: 0, dFake: 0 }
   #meta: Record<string, unknown> | undefined
   #disposed = false
@@ -332,20 +330,14 @@ export class WorkerGan {
     if (data === null || typeof data !== 'object') invalid('data', 'an ImageDataset, { images, count, dim } or a WorkerDataset', data)
     const { images, count, dim, labels } = data as TrainingData
     if (!(images instanceof Float32Array)) invalid('data.images', 'a Float32Array', images)
-    const known = this.#dataIds.get(images)
-    if (known !== undefined && known.labels === labels) return known.id
+    const known = this.#copies.get(images, labels)
+    if (known !== undefined) return known
     // Copied to the worker once per array (structured clone), again with
-    // other labels; the worker validates it exactly as Gan.train does. The
-    // copy is dropped when replaced, or once the array is garbage.
-    if (known !== undefined) {
-      WorkerGan.#copies.unregister(known)
-      this.#post({ op: 'dropData', dataId: known.id })
-    }
-    const entry = { id: ids.next++, labels }
-    this.#dataIds.set(images, entry)
-    WorkerGan.#copies.register(images, { owner: new WeakRef(this), id: entry.id }, entry)
-    this.#post({ op: 'data', dataId: entry.id, images, count, dim, labels })
-    return entry.id
+    // other labels; the worker validates it exactly as Gan.train does.
+    const id = ids.next++
+    this.#copies.set(images, labels, id)
+    this.#post({ op: 'data', dataId: id, images, count, dim, labels })
+    return id
   }
 
   #check(): void {

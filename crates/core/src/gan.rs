@@ -497,8 +497,6 @@ impl Gan {
     }
 }
 
-/// Label checks of `sample`: present exactly when the GAN is conditional,
-/// one per sample, each a class id.
 /// dL/d(image) `[rows × dim]` into `d_fake`, from D's output gradient `grad`
 /// on its input rows `x` (D's parameter gradients are not computed). Under
 /// concat conditioning D's input rows also hold the one-hot labels: their
@@ -522,6 +520,8 @@ fn d_image_grad(
     }
 }
 
+/// Label checks of `sample`: present exactly when the GAN is conditional,
+/// one per sample, each a class id.
 fn check_sample_labels(k: usize, n: usize, labels: Option<&[u32]>) -> Result<()> {
     match labels {
         None if k > 0 => Err(Error::invalid(format!(
