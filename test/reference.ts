@@ -226,7 +226,7 @@ export class ReferenceRng {
   }
 
   /** Uniform in [−1, 1) from 53 bits. */
-  #signed(): number {
+  signedF64(): number {
     return 2 * (Number(this.nextU64() >> 11n) * 2 ** -53) - 1
   }
 
@@ -238,16 +238,60 @@ export class ReferenceRng {
       return Math.fround(z)
     }
     for (;;) {
-      const u = this.#signed()
-      const v = this.#signed()
+      const u = this.signedF64()
+      const v = this.signedF64()
       const s = u * u + v * v
       if (s < 1 && s > 0) {
-        const f = Math.sqrt((-2 * Math.log(s)) / s)
+        const f = Math.sqrt((-2 * lnUnit(s)) / s)
         this.#spare = v * f
         return Math.fround(u * f)
       }
     }
   }
+}
+
+/** The f64 with the given high and low 32-bit words. */
+function f64FromWords(hi: number, lo: number): number {
+  const view = new DataView(new ArrayBuffer(8))
+  view.setUint32(0, hi)
+  view.setUint32(4, lo)
+  return view.getFloat64(0)
+}
+
+const LN2_HI = f64FromWords(0x3fe62e42, 0xfee00000)
+const LN2_LO = f64FromWords(0x3dea39ef, 0x35793c76)
+const LG = [
+  [0x3fe55555, 0x55555593],
+  [0x3fd99999, 0x9997fa04],
+  [0x3fd24924, 0x94229359],
+  [0x3fcc71c5, 0x1d8e78af],
+  [0x3fc74664, 0x96cb03de],
+  [0x3fc39a09, 0xd078c69f],
+  [0x3fc2f112, 0xdf3e5244],
+].map(([hi, lo]) => f64FromWords(hi, lo))
+
+/**
+ * ln s for a normal s in (0, 1) as the wasm module computes it: fdlibm's
+ * `e_log.c` method in musl's single-formula form (what Rust's wasm32 std
+ * calls for `f64::ln`), from its published constants. V8's `Math.log` is
+ * fdlibm's original, whose branches round differently in the last bit now
+ * and then, so it cannot serve as the bit-exact reference.
+ */
+export function lnUnit(s: number): number {
+  const view = new DataView(new ArrayBuffer(8))
+  view.setFloat64(0, s)
+  const hx = view.getUint32(0) + (0x3ff00000 - 0x3fe6a09e)
+  const k = (hx >>> 20) - 0x3ff
+  view.setUint32(0, (hx & 0xfffff) + 0x3fe6a09e)
+  const f = view.getFloat64(0) - 1
+  const hfsq = 0.5 * f * f
+  const t = f / (2 + f)
+  const z = t * t
+  const w = z * z
+  const t1 = w * (LG[1] + w * (LG[3] + w * LG[5]))
+  const t2 = z * (LG[0] + w * (LG[2] + w * (LG[4] + w * LG[6])))
+  const r = t2 + t1
+  return t * (hfsq + r) + k * LN2_LO - hfsq + f + k * LN2_HI
 }
 
 /** What `kernel_rng_fill(seed, kind, n)` must write: kind 0 normals, kind 1 uniforms. */

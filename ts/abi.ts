@@ -344,6 +344,8 @@ export interface WasmganExports {
   kernel_sgd(len: number, p: Ptr, g: Ptr, lr: number): StatusCode
   /** `kind` 0 = standard normal, 1 = uniform [0, 1): `n` f32 from the documented RNG seeded with `seed`. */
   kernel_rng_fill(seed: number, kind: number, n: number, out: Ptr): StatusCode
+  /** `out[i] = √(−2 ln s[i] / s[i])` for `n` f64 values, each a normal number in (0, 1): the normal generator's scale. */
+  kernel_polar_scales(n: number, s: Ptr, out: Ptr): StatusCode
   /** The simd128 ceiling loop: 12 independent f32x4 mul+add chains, `iters` rounds. Returns a checksum. */
   kernel_peak(iters: number): number
 }
@@ -387,6 +389,7 @@ export const EXPORT_NAMES: readonly string[] = [
   'kernel_dense_forward',
   'kernel_matmul',
   'kernel_peak',
+  'kernel_polar_scales',
   'kernel_rng_fill',
   'kernel_sgd',
   'memory',

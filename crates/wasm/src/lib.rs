@@ -909,6 +909,39 @@ pub extern "C" fn kernel_rng_fill(seed: f64, kind: u32, n: u32, out: u32) -> i32
     })())
 }
 
+/// `out[i] = √(−2 ln s[i] / s[i])`, the normal generator's scale factor,
+/// for n f64 values, each a normal number in (0, 1).
+#[no_mangle]
+pub extern "C" fn kernel_polar_scales(n: u32, s: u32, out: u32) -> i32 {
+    status((|| {
+        let n = n as usize;
+        check_region(s as usize, n, 8, "s")?;
+        check_region(out as usize, n, 8, "out")?;
+        if n == 0 {
+            return Ok(());
+        }
+        let (a, b) = (s as usize, out as usize);
+        if a < b + 8 * n && b < a + 8 * n {
+            return Err(Error::invalid("s and out overlap"));
+        }
+        // SAFETY: regions checked (8-byte aligned, inside memory, disjoint).
+        let (s, out) = unsafe {
+            (
+                core::slice::from_raw_parts(s as usize as *const f64, n),
+                core::slice::from_raw_parts_mut(out as usize as *mut f64, n),
+            )
+        };
+        if let Some(i) = s.iter().position(|x| !(f64::MIN_POSITIVE..1.0).contains(x)) {
+            return Err(Error::invalid(format!(
+                "s[{}] = {} is not a normal number in (0, 1)",
+                i, s[i]
+            )));
+        }
+        kernels::polar_scales(s, out);
+        Ok(())
+    })())
+}
+
 #[no_mangle]
 pub extern "C" fn kernel_peak(iters: u32) -> f32 {
     kernels::peak(iters)

@@ -13,6 +13,7 @@
 //! `[in × out]`, so its forward pass is `Y[b×out] = X[b×in] · W[in×out]`.
 
 pub mod activation;
+pub mod polar;
 pub mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd128;
@@ -329,6 +330,13 @@ pub fn sgd(p: &mut [f32], g: &[f32], lr: f32) {
     let len = p.len();
     assert!(g.len() >= len, "sgd: slice too short");
     imp::sgd(p, &g[..len], lr);
+}
+
+/// `out[i] = polar::polar_scale(s[i])` for s in (0, 1): the normal
+/// generator's costly part, two lanes at a time in the simd128 build.
+pub fn polar_scales(s: &[f64], out: &mut [f64]) {
+    assert!(out.len() >= s.len(), "polar_scales: out too short");
+    imp::polar_scales(s, &mut out[..s.len()]);
 }
 
 /// The ceiling loop for benchmarks: 12 independent 4-lane multiply+add chains

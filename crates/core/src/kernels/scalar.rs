@@ -89,6 +89,12 @@ pub fn sgd(p: &mut [f32], g: &[f32], lr: f32) {
     }
 }
 
+pub fn polar_scales(s: &[f64], out: &mut [f64]) {
+    for (o, &x) in out.iter_mut().zip(s) {
+        *o = super::polar::polar_scale(x);
+    }
+}
+
 pub fn peak(iters: u32) -> f32 {
     let mut acc = [0.0f32; 48];
     for (i, a) in acc.iter_mut().enumerate() {

@@ -796,6 +796,56 @@ pub fn sgd(p: &mut [f32], g: &[f32], lr: f32) {
     }
 }
 
+/// `polar::polar_scale` two lanes at a time: the same f64 operations in the
+/// same order (an odd last value goes through the scalar function).
+pub fn polar_scales(s: &[f64], out: &mut [f64]) {
+    use super::polar::{polar_scale, LG, LN2_HI, LN2_LO, SHIFT};
+    let c = f64x2_splat;
+    for (o, x) in out.chunks_exact_mut(2).zip(s.chunks_exact(2)) {
+        // SAFETY: both chunks hold two f64.
+        let x = unsafe { v128_load(x.as_ptr() as *const v128) };
+        let hx = u64x2_add(u64x2_shr(x, 32), u64x2_splat(SHIFT));
+        let k = i64x2_sub(u64x2_shr(hx, 20), i64x2_splat(0x3ff));
+        let hi = u64x2_add(
+            v128_and(hx, u64x2_splat(0x000f_ffff)),
+            u64x2_splat(0x3fe6_a09e),
+        );
+        let m = v128_or(u64x2_shl(hi, 32), v128_and(x, u64x2_splat(0xffff_ffff)));
+        let f = f64x2_sub(m, c(1.0));
+        let hfsq = f64x2_mul(f64x2_mul(c(0.5), f), f);
+        let t = f64x2_div(f, f64x2_add(c(2.0), f));
+        let z = f64x2_mul(t, t);
+        let w = f64x2_mul(z, z);
+        let t1 = f64x2_mul(
+            w,
+            f64x2_add(
+                c(LG[1]),
+                f64x2_mul(w, f64x2_add(c(LG[3]), f64x2_mul(w, c(LG[5])))),
+            ),
+        );
+        let t2 = f64x2_add(c(LG[4]), f64x2_mul(w, c(LG[6])));
+        let t2 = f64x2_mul(
+            z,
+            f64x2_add(
+                c(LG[0]),
+                f64x2_mul(w, f64x2_add(c(LG[2]), f64x2_mul(w, t2))),
+            ),
+        );
+        let r = f64x2_add(t2, t1);
+        // k fits the low i32 of each i64 lane.
+        let dk = f64x2_convert_low_i32x4(i32x4_shuffle::<0, 2, 0, 2>(k, k));
+        let ln = f64x2_add(f64x2_mul(t, f64x2_add(hfsq, r)), f64x2_mul(dk, c(LN2_LO)));
+        let ln = f64x2_add(f64x2_add(f64x2_sub(ln, hfsq), f), f64x2_mul(dk, c(LN2_HI)));
+        let scale = f64x2_sqrt(f64x2_div(f64x2_mul(c(-2.0), ln), x));
+        // SAFETY: as above.
+        unsafe { v128_store(o.as_mut_ptr() as *mut v128, scale) };
+    }
+    if s.len() % 2 == 1 {
+        let last = s.len() - 1;
+        out[last] = polar_scale(s[last]);
+    }
+}
+
 pub fn peak(iters: u32) -> f32 {
     let mut acc = [f32x4_splat(0.0); 12];
     for (i, a) in acc.iter_mut().enumerate() {
