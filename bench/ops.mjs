@@ -18,6 +18,11 @@ export const DATA_ROWS = 10000
  */
 export const CLASSIC = Object.freeze({ loss: 'bce', labelSmoothing: 0, emaDecay: 0 })
 
+/** The model of a subject: the classic GAN, or with `conditioning` a conditional one over Fashion-MNIST's 10 classes. */
+function modelConfig(conditioning, seed) {
+  return conditioning ? { ...CLASSIC, classes: 10, conditioning, seed } : { ...CLASSIC, seed }
+}
+
 /** The runtime this code runs in, with its version. */
 export function runtimeInfo() {
   const g = globalThis
@@ -50,6 +55,8 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
   let data
   let tfBackend
 
+  let labelled
+
   async function trainingData() {
     if (!data) {
       const ds = await wasmgan.loadImageDataset({ images: `${dataDir}/train-images-idx3-ubyte.gz` })
@@ -59,28 +66,41 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
     return data
   }
 
+  /** The same rows with their class labels, for conditional models. */
+  async function labelledData() {
+    if (!labelled) {
+      const ds = await wasmgan.loadImageDataset({
+        images: `${dataDir}/train-images-idx3-ubyte.gz`,
+        labels: `${dataDir}/train-labels-idx1-ubyte.gz`,
+      })
+      const count = Math.min(DATA_ROWS, ds.count)
+      labelled = { images: ds.images.slice(0, count * ds.dim), labels: ds.labels.slice(0, count), count, dim: ds.dim }
+    }
+    return labelled
+  }
+
   /**
    * A thing to time: `run()` does `per` units (training steps, or batches of
    * samples) and may return a promise (work on workers).
    */
-  async function makeSubject({ kind, variant, backend, batch, seed = 1, workers, microBatch, into }) {
+  async function makeSubject({ kind, variant, backend, batch, seed = 1, workers, microBatch, into, conditioning }) {
     if (kind === 'peak') {
       // The simd128 ceiling loop; a unit is a GFLOP, so units/s is GFLOP/s.
       const raw = (await wasmgan.instantiate({ variant: 'simd' })).call((x) => x)
       const iters = 1_000_000
       return { run: () => raw.kernel_peak(iters), per: (iters * 12 * 4 * 2) / 1e9, dispose: () => {} }
     }
-    const d = await trainingData()
+    const d = conditioning ? await labelledData() : await trainingData()
     if (kind === 'wasmgan-parallel') {
       const rt = await wasmgan.instantiate({ variant })
-      const pg = await wasmgan.ParallelGan.create({ ...CLASSIC, seed }, { workers, microBatch, runtime: rt })
+      const pg = await wasmgan.ParallelGan.create(modelConfig(conditioning, seed), { workers, microBatch, runtime: rt })
       // Several steps per call: each call ends with an extra exchange (the last apply).
       const per = 8
       return { run: () => pg.train(d, per, { batchSize: batch }), per, dispose: () => pg.dispose() }
     }
     if (kind === 'wasmgan-step' || kind === 'wasmgan-sample') {
       const rt = await wasmgan.instantiate({ variant })
-      const gan = new wasmgan.Gan({ ...CLASSIC, seed }, { runtime: rt })
+      const gan = new wasmgan.Gan(modelConfig(conditioning, seed), { runtime: rt })
       if (kind === 'wasmgan-step') {
         return { run: () => gan.train(d, 1, { batchSize: batch }), dispose: () => gan.dispose(), rt }
       }
@@ -156,18 +176,18 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
      * Trains the same model for `steps` steps with each worker count and
      * returns the SHA-256 of each final checkpoint (they must be equal).
      */
-    async parallelIdentity({ batch, microBatch, steps, workerCounts = [1, 2], variant = 'simd' }) {
-      const d = await trainingData()
+    async parallelIdentity({ batch, microBatch, steps, workerCounts = [1, 2], variant = 'simd', conditioning }) {
+      const d = conditioning ? await labelledData() : await trainingData()
       const rt = await wasmgan.instantiate({ variant })
       const hashes = []
       for (const workers of workerCounts) {
-        const pg = await wasmgan.ParallelGan.create({ ...CLASSIC, seed: 5 }, { workers, microBatch, runtime: rt })
+        const pg = await wasmgan.ParallelGan.create(modelConfig(conditioning, 5), { workers, microBatch, runtime: rt })
         await pg.train(d, steps, { batchSize: batch })
         const digest = await crypto.subtle.digest('SHA-256', await pg.save())
         hashes.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''))
         await pg.dispose()
       }
-      const single = new wasmgan.Gan({ ...CLASSIC, seed: 5 }, { runtime: rt })
+      const single = new wasmgan.Gan(modelConfig(conditioning, 5), { runtime: rt })
       single.train(d, steps, { batchSize: batch, microBatch })
       const digest = await crypto.subtle.digest('SHA-256', single.save())
       const oneThread = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')

@@ -270,6 +270,11 @@ function table(headers, rows) {
   for (const r of cells.slice(1)) log(line(r))
 }
 
+/** The median over rounds of a/b within each round (windows seconds apart), or undefined. */
+function paired(a, b) {
+  return a && b ? summary(a.map((x, i) => x / b[i]))?.median : undefined
+}
+
 // ---- sections --------------------------------------------------------------------------------
 /**
  * Times `subjects` ({ label, runner, setup }) in alternating windows. Returns
@@ -487,6 +492,24 @@ async function workersOn(node, chromium, results) {
       })
     }
   }
+  // The same for a conditional GAN (AC-GAN over the 10 classes, the default
+  // conditioning): not one of the issue's targets, measured because
+  // ParallelGan trains conditional models too. Node only, to keep the run short.
+  const cond = { variant: 'simd', batch, conditioning: 'acgan' }
+  subjects.push({
+    label: 'Gan.train, AC-GAN, one thread · Node',
+    id: 'plain-acgan-node',
+    runner: node,
+    setup: { kind: 'wasmgan-step', ...cond },
+  })
+  for (const workers of [1, 2]) {
+    subjects.push({
+      label: `ParallelGan, AC-GAN, ${workers} worker${workers > 1 ? 's' : ''} · Node`,
+      id: `parallel-${workers}-acgan-node`,
+      runner: node,
+      setup: { kind: 'wasmgan-parallel', workers, microBatch: MICRO, ...cond },
+    })
+  }
   const measured = await alternate(subjects, { ms: QUICK ? 600 : 1500 })
   const get = (id) => measured.find((s) => s.id === id)?.wall?.median
   table(
@@ -523,9 +546,25 @@ async function workersOn(node, chromium, results) {
       `${name}: checkpoints after ${QUICK ? 3 : 8} steps with 1 and 2 workers and on one thread: ${r.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${r.hashes[0].slice(0, 16)}…)`,
     )
   }
+  const cr = await node.call({
+    op: 'parallelIdentity',
+    batch,
+    microBatch: MICRO,
+    steps: QUICK ? 3 : 8,
+    workerCounts: [1, 2],
+    conditioning: 'acgan',
+  })
+  identity['node-acgan'] = cr
+  const by = (id) => measured.find((s) => s.id === id)?.rawWall
+  const condRatio = paired(by('parallel-2-acgan-node'), by('parallel-1-acgan-node'))
+  log(
+    `AC-GAN (10 classes), node: 2 workers vs 1 ${fmt(condRatio, 2)}× (paired median); checkpoints after ${QUICK ? 3 : 8} steps with 1 and 2 ` +
+      `workers and on one thread: ${cr.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${cr.hashes[0].slice(0, 16)}…)`,
+  )
   results.workers = {
     batch,
     microBatch: MICRO,
+    conditional: { conditioning: 'acgan', ratio: condRatio, identical: cr.identical },
     subjects: measured.map(({ runner, setupResult, key, windows, ...s }) => ({ ...s, runner })),
     identity,
     peakThreads: { ...pt, oneThread: oneAlone, twoThreadsTotal: together, ratio: together.median / oneAlone.median },
@@ -587,7 +626,6 @@ function targets(results) {
   // Ratios are paired: the median over rounds of the two subjects' ratio in
   // the same round (windows seconds apart), so a slow spell of the machine
   // that lasts several windows does not land on one side only.
-  const paired = (a, b) => (a && b ? summary(a.map((x, i) => x / b[i]))?.median : undefined)
   // A subject whose windows ranged over more than NOISY× ran through a slow
   // spell of the machine: the target says so, so a miss there is read as such.
   const noise = (...subjects) => {
