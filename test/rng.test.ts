@@ -161,12 +161,16 @@ describe.each(VARIANTS)('kernel_polar_scales, %s build', (variant) => {
     expect(rt.trapped).toBe(false)
   })
 
-  it('misaligned or overlapping buffers are rejected with status 1', () => {
+  it('misaligned, out-of-memory or overlapping buffers are rejected with status 1', () => {
     withHeap(rt, (h) => {
       const p = (h.alloc(16) + 7) & ~7
       expect(rt.call((x) => x.kernel_polar_scales(2, p + 4, p + 32))).toBe(Status.InvalidArgument)
+      expect(rt.lastError()).toMatch(/^s: .* not an aligned region/)
+      expect(rt.call((x) => x.kernel_polar_scales(2, p, rt.memoryBytes - 8))).toBe(Status.InvalidArgument)
+      expect(rt.lastError()).toMatch(/^out: .* not an aligned region/)
       expect(rt.call((x) => x.kernel_polar_scales(4, p, p + 16))).toBe(Status.InvalidArgument)
       expect(rt.lastError()).toContain('overlap')
     })
+    expect(rt.trapped).toBe(false)
   })
 })
