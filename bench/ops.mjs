@@ -52,31 +52,22 @@ function cpuMs() {
  */
 export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
   const subjects = new Map()
-  let data
+  const data = {}
   let tfBackend
 
-  let labelled
-
-  async function trainingData() {
-    if (!data) {
-      const ds = await wasmgan.loadImageDataset({ images: `${dataDir}/train-images-idx3-ubyte.gz` })
-      const count = Math.min(DATA_ROWS, ds.count)
-      data = { images: ds.images.slice(0, count * ds.dim), count, dim: ds.dim }
-    }
-    return data
-  }
-
-  /** The same rows with their class labels, for conditional models. */
-  async function labelledData() {
-    if (!labelled) {
+  /** The first DATA_ROWS rows of the training set, with their class labels when `labelled` (for conditional models). */
+  async function trainingData(labelled = false) {
+    const key = labelled ? 'labelled' : 'plain'
+    if (!data[key]) {
       const ds = await wasmgan.loadImageDataset({
         images: `${dataDir}/train-images-idx3-ubyte.gz`,
-        labels: `${dataDir}/train-labels-idx1-ubyte.gz`,
+        ...(labelled ? { labels: `${dataDir}/train-labels-idx1-ubyte.gz` } : {}),
       })
       const count = Math.min(DATA_ROWS, ds.count)
-      labelled = { images: ds.images.slice(0, count * ds.dim), labels: ds.labels.slice(0, count), count, dim: ds.dim }
+      data[key] = { images: ds.images.slice(0, count * ds.dim), count, dim: ds.dim }
+      if (labelled) data[key].labels = ds.labels.slice(0, count)
     }
-    return labelled
+    return data[key]
   }
 
   /**
@@ -90,7 +81,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       const iters = 1_000_000
       return { run: () => raw.kernel_peak(iters), per: (iters * 12 * 4 * 2) / 1e9, dispose: () => {} }
     }
-    const d = conditioning ? await labelledData() : await trainingData()
+    const d = await trainingData(Boolean(conditioning))
     if (kind === 'wasmgan-parallel') {
       const rt = await wasmgan.instantiate({ variant })
       const pg = await wasmgan.ParallelGan.create(modelConfig(conditioning, seed), { workers, microBatch, runtime: rt })
@@ -177,7 +168,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
      * returns the SHA-256 of each final checkpoint (they must be equal).
      */
     async parallelIdentity({ batch, microBatch, steps, workerCounts = [1, 2], variant = 'simd', conditioning }) {
-      const d = conditioning ? await labelledData() : await trainingData()
+      const d = await trainingData(Boolean(conditioning))
       const rt = await wasmgan.instantiate({ variant })
       const hashes = []
       for (const workers of workerCounts) {

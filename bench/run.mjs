@@ -535,36 +535,26 @@ async function workersOn(node, chromium, results) {
       `(${fmt(together.median / oneAlone.median, 2)}× one thread)`,
   )
   const identity = {}
-  for (const [name, runner] of [
+  for (const [name, runner, conditioning] of [
     ['node', node],
     ['chromium', chromium],
+    ['node-acgan', node, 'acgan'],
   ]) {
     if (!runner) continue
-    const r = await runner.call({ op: 'parallelIdentity', batch, microBatch: MICRO, steps: QUICK ? 3 : 8, workerCounts: [1, 2] })
+    const steps = QUICK ? 3 : 8
+    const r = await runner.call({ op: 'parallelIdentity', batch, microBatch: MICRO, steps, workerCounts: [1, 2], conditioning })
     identity[name] = r
     log(
-      `${name}: checkpoints after ${QUICK ? 3 : 8} steps with 1 and 2 workers and on one thread: ${r.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${r.hashes[0].slice(0, 16)}…)`,
+      `${name}: checkpoints after ${steps} steps with 1 and 2 workers and on one thread: ${r.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${r.hashes[0].slice(0, 16)}…)`,
     )
   }
-  const cr = await node.call({
-    op: 'parallelIdentity',
-    batch,
-    microBatch: MICRO,
-    steps: QUICK ? 3 : 8,
-    workerCounts: [1, 2],
-    conditioning: 'acgan',
-  })
-  identity['node-acgan'] = cr
   const by = (id) => measured.find((s) => s.id === id)?.rawWall
   const condRatio = paired(by('parallel-2-acgan-node'), by('parallel-1-acgan-node'))
-  log(
-    `AC-GAN (10 classes), node: 2 workers vs 1 ${fmt(condRatio, 2)}× (paired median); checkpoints after ${QUICK ? 3 : 8} steps with 1 and 2 ` +
-      `workers and on one thread: ${cr.identical ? 'bit-identical' : 'DIFFERENT'} (sha256 ${cr.hashes[0].slice(0, 16)}…)`,
-  )
+  log(`AC-GAN (10 classes), node: 2 workers vs 1 ${fmt(condRatio, 2)}× (paired median)`)
   results.workers = {
     batch,
     microBatch: MICRO,
-    conditional: { conditioning: 'acgan', ratio: condRatio, identical: cr.identical },
+    conditional: { conditioning: 'acgan', ratio: condRatio, identical: identity['node-acgan'].identical },
     subjects: measured.map(({ runner, setupResult, key, windows, ...s }) => ({ ...s, runner })),
     identity,
     peakThreads: { ...pt, oneThread: oneAlone, twoThreadsTotal: together, ratio: together.median / oneAlone.median },

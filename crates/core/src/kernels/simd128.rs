@@ -120,7 +120,7 @@ fn tanh_tile(acc: &mut [v128; 8]) {
     for i in 0..8 {
         st(i, tanh_poly(ld(i), &k2));
     }
-    let k3 = [kk(4), kk(13), kk(14), kk(15)];
+    let k3 = [k1[4], kk(13), kk(14), kk(15)];
     for i in 0..8 {
         st(i, tanh_finish(ld(i), t[i], sign[i], &k3));
     }
