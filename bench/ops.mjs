@@ -7,6 +7,8 @@
 // until `ms` milliseconds have passed and reports how many it ran, the wall
 // time and, where the runtime can tell, the process CPU time.
 
+import { fmaCeiling } from './fma.mjs'
+
 /** Rows of Fashion-MNIST every implementation trains on (the first N of the training set). */
 export const DATA_ROWS = 10000
 
@@ -184,6 +186,14 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       const oneThread = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
       single.dispose()
       return { workerCounts, hashes, oneThread, identical: hashes.every((h) => h === hashes[0]) && oneThread === hashes[0] }
+    },
+
+    /** The ceiling loop with mul+add and with relaxed SIMD's fused multiply-add, in this engine (bench/fma.mjs). */
+    async fmaCeiling({ rounds, ms }) {
+      // kernel_peak, the ceiling the other sections divide by, in the same alternation.
+      const raw = (await wasmgan.instantiate({ variant: 'simd' })).call((x) => x)
+      const peak = { kind: 'kernel_peak', chains: 12, run: (n) => raw.kernel_peak(n), flopPerIteration: 12 * 4 * 2 }
+      return fmaCeiling({ rounds, ms, extra: [peak] })
     },
 
     ...extra,

@@ -1,7 +1,7 @@
 // `npm run bench`: wasmgan against TF.js and PyTorch, and across runtimes, in
 // one run. Prints tables and writes bench/results/latest.json.
 //
-//   node bench/run.mjs [--quick] [--only=kernels,steps,workers,inference,memory] [--rounds=N (default 7)]
+//   node bench/run.mjs [--quick] [--only=kernels,fma,steps,workers,inference,memory] [--rounds=N (default 7)]
 //                      [--no-browser] [--no-bun] [--no-deno] [--no-python] [--no-pin] [--json=path]
 //
 // Method: every implementation runs in a long-lived runner (Node, Bun, Deno,
@@ -35,6 +35,7 @@ const BIN = (name) => join(ROOT, 'node_modules', '.bin', name)
 const PYTHON = '/usr/bin/python3' // Debian's: python3-torch is installed for it, not for a pyenv/venv python
 const CHROMIUM = '/usr/bin/chromium'
 const STEP_FLOP_PER_IMAGE = 2_453_760 // the issue's count for one step of the classic GAN, per batch row
+const REAL_FLOP_PER_IMAGE = 2_220_032 // what the step computes: G's update needs no weight gradients of D (2·116,864 fewer)
 
 // ---- options ------------------------------------------------------------------
 const args = process.argv.slice(2)
@@ -58,7 +59,7 @@ const WINDOW_MS = QUICK ? 300 : 500
  * while the register-only ceiling loop barely moved).
  */
 const NOISY = 1.25
-const SECTIONS = new Set((value('only', 'kernels,steps,workers,inference,memory') || '').split(','))
+const SECTIONS = new Set((value('only', 'kernels,fma,steps,workers,inference,memory') || '').split(','))
 const MICRO = 128 // rows per micro-batch for data-parallel training: 2 micro-batches at batch 256, one per worker
 const JSON_OUT = value('json', join(ROOT, 'bench', 'results', 'latest.json'))
 const MEMORY_STEPS = QUICK ? [100, 2000] : [100, 10000]
@@ -340,6 +341,61 @@ async function kernelsSection(node, results) {
     `all products together (time-weighted): simd ${fmt(agg.simd)} GFLOP/s = ${pct(agg.simd / peak.median)} of peak, scalar ${fmt(agg.scalar)}, JS ${fmt(agg.js, 2)}`,
   )
   results.kernels = { peak, scalarPeak, products: out, aggregate: agg }
+}
+
+/**
+ * Would fused multiply-add raise the ceiling? The ceiling loop with mul+add and
+ * with relaxed SIMD's relaxed_madd (bench/fma.mjs), at 8–14 chains, in every
+ * runtime, one runtime at a time; and whether each engine fuses relaxed_madd.
+ */
+async function fmaSection(runners, results) {
+  log('\n== Fused multiply-add: f32x4.relaxed_madd (relaxed SIMD) against f32x4.mul + f32x4.add in the ceiling loop, per runtime')
+  const rows = []
+  const out = {}
+  for (const name of ['node', 'bun', 'deno', 'chromium']) {
+    const runner = runners[name]
+    if (!runner) continue
+    let r
+    try {
+      r = await runner.call({ op: 'fmaCeiling', rounds: QUICK ? 3 : 5, ms: QUICK ? 60 : 100 })
+    } catch (e) {
+      note(`${name}: FMA ceiling failed (${String(e.message).split('\n')[0]})`)
+      continue
+    }
+    const best = (kind) => {
+      let top
+      for (const v of r.variants.filter((x) => x.kind === kind)) {
+        const s = summary(v.samples)
+        if (s && (!top || s.median > top.median)) top = { ...s, chains: v.chains }
+      }
+      return top
+    }
+    const [peak, muladd, fma] = [best('kernel_peak'), best('muladd'), best('fma')]
+    out[name] = { relaxedSimd: r.relaxedSimd, fused: r.fused, peak, muladd, fma, variants: r.variants }
+    const at = (x) => (x ? `${fmt(x.median)} (${x.chains})` : '–')
+    rows.push([
+      name,
+      r.relaxedSimd ? (r.fused ? 'yes, fused' : 'yes, mul then add') : 'no',
+      at(peak),
+      at(muladd),
+      at(fma),
+      fma && peak ? `${fmt(fma.median / peak.median, 2)}×` : '–',
+      fma && muladd ? `${fmt(fma.median / muladd.median, 2)}×` : '–',
+    ])
+  }
+  table(['runtime', 'relaxed_madd', 'kernel_peak', 'best mul+add', 'best FMA', 'FMA / peak', 'FMA / mul+add'], rows)
+  log('  GFLOP/s, medians (chains); every loop is acc = acc·x + y on f32x4 accumulators, kernel_peak the ceiling the other sections use')
+  const kinds = new Set(
+    Object.values(out)
+      .filter((o) => o.relaxedSimd)
+      .map((o) => o.fused),
+  )
+  if (kinds.size > 1) log('engines differ in whether relaxed_madd fuses: the same module gives different bits in different runtimes')
+  const missing = Object.entries(out)
+    .filter(([, o]) => !o.relaxedSimd)
+    .map(([n]) => n)
+  if (missing.length) log(`no relaxed SIMD (without flags) in: ${missing.join(', ')}`)
+  results.fma = out
 }
 
 function stepSubjects(runners, batch) {
@@ -652,6 +708,18 @@ function targets(results) {
         drift,
     )
   }
+  // What a missed ratio would take: the steps/s, and the arithmetic rate that
+  // is, against the ceiling loop timed beside the batch-64 steps.
+  const fmaGain = Math.max(...Object.values(results.fma ?? {}).map((o) => (o.fma && o.muladd ? o.fma.median / o.muladd.median : 0)))
+  const needs = (steps) => {
+    const ceiling = results.stepsPeak?.[64]?.median
+    if (!ceiling) return ''
+    const real = (steps * 64 * REAL_FLOP_PER_IMAGE) / 1e9
+    return (
+      `; the goal needs ${fmt(steps)} steps/s, ${fmt(real)} GFLOP/s of real work = ${pct(real / ceiling)} of the ceiling (${fmt(ceiling)})` +
+      (fmaGain > 0 ? `; FMA raises the best ceiling loop at most ${fmt(fmaGain, 2)}×` : '')
+    )
+  }
   const ratio = (id, goal, name) => {
     const v = subject(64, id)
     const r = paired(ours(64)?.rawWall, v?.rawWall)
@@ -662,7 +730,8 @@ function targets(results) {
         `≥ ${goal}×`,
         r >= goal,
         `${fmt(get(64, 'wasmgan-simd-node'))} vs ${fmt(v.wall.median)} steps/s (medians)` +
-          noise(['Node', ours(64).rawWall], [v.label ?? id, v.rawWall]),
+          noise(['Node', ours(64).rawWall], [v.label ?? id, v.rawWall]) +
+          (r >= goal ? '' : needs(goal * v.wall.median)),
       )
     else add(name, undefined, `≥ ${goal}×`, undefined, 'not measured')
   }
@@ -799,6 +868,7 @@ async function main() {
 
   try {
     if (SECTIONS.has('kernels')) await kernelsSection(runners.node, results)
+    if (SECTIONS.has('fma')) await fmaSection(runners, results)
     if (SECTIONS.has('steps')) await stepsSection(runners, results)
     if (SECTIONS.has('workers')) await workersSection(runners, results)
     if (SECTIONS.has('inference')) await inferenceSection(runners, results)
