@@ -2,7 +2,7 @@
 // one run. Prints tables and writes bench/results/latest.json.
 //
 //   node bench/run.mjs [--quick] [--only=kernels,fma,steps,workers,inference,memory] [--rounds=N (default 7)]
-//                      [--no-browser] [--no-bun] [--no-deno] [--no-python] [--no-pin] [--json=path]
+//                      [--no-browser] [--no-bun] [--no-deno] [--no-python] [--no-pin] [--fixed-pin] [--json=path]
 //
 // Method: every implementation runs in a long-lived runner (Node, Bun, Deno,
 // Chromium, Python), is set up and warmed up once, and is then timed in
@@ -19,7 +19,9 @@
 // for minutes at a time (its host core busy with another tenant's memory
 // traffic), so two processes placed on different vCPUs would be compared
 // across that difference. Pinned, every subject meets the same CPU in
-// alternation. Only the multi-threaded runs (workers) get every CPU.
+// alternation. Before each section a short probe times the step on CPUs 0
+// and 1 and moves the runners to the faster (--fixed-pin: they stay on CPU 0).
+// Only the multi-threaded runs (workers) get every CPU.
 
 import { spawn, spawnSync } from 'node:child_process'
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -45,7 +47,7 @@ const value = (name, dflt) => {
   return a ? a.slice(name.length + 3) : dflt
 }
 for (const a of args) {
-  if (!/^--(quick|no-browser|no-bun|no-deno|no-python|no-pin|only=.*|rounds=\d+|json=.*)$/.test(a)) {
+  if (!/^--(quick|no-browser|no-bun|no-deno|no-python|no-pin|fixed-pin|only=.*|rounds=\d+|json=.*)$/.test(a)) {
     console.error(`bench: unknown argument ${a}`)
     process.exit(2)
   }
@@ -76,8 +78,13 @@ function onCpu(cmd, argv, cpu) {
   return cpu === undefined ? [cmd, argv] : ['taskset', ['-c', cpu, cmd, ...argv]]
 }
 
-/** Sets the CPUs of every thread of this process's descendants named `name…` (Chromium's processes). */
-function setAffinity(name, cpuList) {
+/**
+ * Sets the CPUs of every thread of process `root` and its descendants (all of
+ * them, or those whose name starts with `name`; `root` itself is left out when
+ * a name is given). Runtimes started through a wrapper (Deno's npm package
+ * runs its binary as a child) move with their wrapper.
+ */
+function setAffinity(cpuList, { root = process.pid, name } = {}) {
   const procs = new Map()
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue
@@ -89,12 +96,28 @@ function setAffinity(name, cpuList) {
       // the process ended meanwhile
     }
   }
-  const tree = [process.pid]
+  const tree = [root]
   for (let i = 0; i < tree.length; i++) for (const [pid, p] of procs) if (p.ppid === tree[i]) tree.push(pid)
-  for (const pid of tree.slice(1)) {
-    if (procs.get(pid).comm.startsWith(name)) spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' })
+  let ok = true
+  for (const pid of name ? tree.slice(1) : tree) {
+    if (name && !procs.get(pid)?.comm.startsWith(name)) continue
+    ok = spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' }).status === 0 && ok
   }
+  return ok
 }
+
+/**
+ * The CPU the single-thread runners are on now: PIN_CPU at the start, then
+ * whichever of CPUs 0 and 1 ran the step faster just before each section
+ * (`choosePin`). On a shared VM one vCPU can run memory-bound work 30–40%
+ * slower than the other for minutes; every subject of a section still meets
+ * the same CPU, so its ratios are unaffected either way, but figures against
+ * the ceiling loop (which uses no memory) and between sections hold better
+ * on the fast one.
+ */
+let pinCpu = PIN_CPU
+/** Runners that follow `pinCpu` (StdioRunners started on it, and Chromium). */
+const pinned = new Set()
 
 const log = (msg) => console.log(msg)
 const note = (msg) => console.log(`  note: ${msg}`)
@@ -137,12 +160,12 @@ async function buildTfjsBundle() {
 /** A runner process speaking JSON lines ("@@bench " replies) on stdin/stdout. */
 class StdioRunner {
   /** `cpu`: the CPU list to run on (default: the pinned CPU; null: every CPU). */
-  constructor(name, command, args, { env = {}, cpu = PIN_CPU } = {}) {
+  constructor(name, command, args, { env = {}, cpu = 'pin' } = {}) {
     this.name = name
     this.pending = new Map()
     this.nextId = 1
     this.stderr = ''
-    const [cmd, argv] = onCpu(command, args, cpu ?? undefined)
+    const [cmd, argv] = onCpu(command, args, cpu === 'pin' ? pinCpu : (cpu ?? undefined))
     this.child = spawn(cmd, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })))
     this.child.on('error', (e) => this.failAll(e))
@@ -150,6 +173,10 @@ class StdioRunner {
       this.failAll(new Error(`${name} runner exited (${signal ?? code})\n${this.stderr.slice(-2000)}`)),
     )
     this.child.stderr.on('data', (d) => (this.stderr += d))
+    if (cpu === 'pin' && pinCpu !== undefined) {
+      pinned.add(this)
+      this.exited.then(() => pinned.delete(this))
+    }
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       if (!line.startsWith('@@bench ')) return
       const msg = JSON.parse(line.slice(8))
@@ -163,6 +190,10 @@ class StdioRunner {
   failAll(e) {
     for (const p of this.pending.values()) p.reject(e)
     this.pending.clear()
+  }
+  /** Moves the runner's process (and its children) to the CPU list `cpu`. */
+  pin(cpu) {
+    return setAffinity(cpu, { root: this.child.pid })
   }
   call(msg) {
     const id = this.nextId++
@@ -233,12 +264,15 @@ class BrowserRunner {
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 })
     const r = new BrowserRunner()
     Object.assign(r, { name: 'chromium', server, browser, page, version: browser.version() })
-    r.pin(PIN_CPU)
+    if (pinCpu !== undefined) {
+      r.pin(pinCpu)
+      pinned.add(r)
+    }
     return r
   }
   /** Moves every Chromium process and thread to the CPU list `cpu` (launched by this process, they are its descendants). */
   pin(cpu) {
-    if (PIN_CPU !== undefined) setAffinity('chrom', cpu ?? ALL_CPUS)
+    return PIN_CPU === undefined || setAffinity(cpu ?? ALL_CPUS, { name: 'chrom' })
   }
   call(msg) {
     return this.page.evaluate((m) => window.benchOp(m), msg)
@@ -303,6 +337,46 @@ async function alternate(subjects, { rounds = ROUNDS, ms = WINDOW_MS, minUnits =
   }
   for (const s of live) await s.runner.call({ op: 'dispose', key: s.key })
   return live.map((s) => ({ ...s, runner: s.runner.name, wall: summary(s.wall), cpu: summary(s.cpu), rawWall: s.wall, rawCpu: s.cpu }))
+}
+
+/**
+ * Before a section: times the plain batch-64 step in the Node runner on CPU 0
+ * and on CPU 1 (three short windows each, alternating), and moves every
+ * single-thread runner to the faster one when it is more than 5% faster than
+ * the current one. Recorded in results.pins.
+ */
+async function choosePin(runners, section, results) {
+  if (pinCpu === undefined || flag('fixed-pin')) return
+  const node = runners.node
+  const key = 'pin-probe'
+  const rates = { 0: [], 1: [] }
+  try {
+    await node.call({ op: 'setup', key, kind: 'wasmgan-step', variant: 'simd', batch: 64, warmMs: 150 })
+    for (let i = 0; i < 3; i++) {
+      for (const cpu of ['0', '1']) {
+        if (!node.pin(cpu)) throw new Error(`cannot move a runner to CPU ${cpu}`)
+        const w = await node.call({ op: 'window', key, ms: QUICK ? 120 : 200 })
+        rates[cpu].push((w.units / w.wallMs) * 1000)
+      }
+    }
+  } catch (e) {
+    note(`CPU probe left out, runners stay on CPU ${pinCpu} (${String(e.message).split('\n')[0]})`)
+    node.pin(pinCpu)
+    return
+  } finally {
+    await node.call({ op: 'dispose', key }).catch(() => {})
+  }
+  const m = { 0: summary(rates[0]).median, 1: summary(rates[1]).median }
+  const other = pinCpu === '0' ? '1' : '0'
+  const move = m[other] > 1.05 * m[pinCpu]
+  if (move) pinCpu = other
+  for (const r of pinned) r.pin(pinCpu)
+  node.pin(pinCpu)
+  log(
+    `CPU probe before ${section}: batch-64 step ${fmt(m[0])} steps/s on CPU 0, ${fmt(m[1])} on CPU 1; ` +
+      `single-thread runners ${move ? 'moved to' : 'stay on'} CPU ${pinCpu}`,
+  )
+  ;(results.pins ??= []).push({ section, stepsPerSecond: m, cpu: pinCpu })
 }
 
 async function kernelsSection(node, results) {
@@ -487,7 +561,7 @@ async function workersSection(runners, results) {
   try {
     await workersOn(node, chromium, results)
   } finally {
-    chromium?.pin(PIN_CPU)
+    chromium?.pin(pinCpu)
     await node.close()
   }
   if (PIN_CPU !== undefined) {
@@ -815,7 +889,8 @@ async function main() {
   log(
     PIN_CPU === undefined
       ? 'single-thread runners are not pinned to a CPU (no taskset, one CPU, or --no-pin)'
-      : `single-thread runners pinned to CPU ${PIN_CPU} (taskset); the workers section uses CPUs ${ALL_CPUS}`,
+      : `single-thread runners pinned to CPU ${PIN_CPU} (taskset)${flag('fixed-pin') ? '' : ', moved before each section to the CPU that runs the step faster'}; ` +
+          `the workers section uses CPUs ${ALL_CPUS}`,
   )
   if (loadavg()[0] > 0.5 * cpus().length) note('the machine is busy: figures will be noisy (ratios measured side by side still hold best)')
 
@@ -867,12 +942,20 @@ async function main() {
     log(`runner ${name}: ${r.runtime} ${r.version}${r.browser ? ` (${r.browser})` : ''}`)
 
   try {
-    if (SECTIONS.has('kernels')) await kernelsSection(runners.node, results)
-    if (SECTIONS.has('fma')) await fmaSection(runners, results)
-    if (SECTIONS.has('steps')) await stepsSection(runners, results)
-    if (SECTIONS.has('workers')) await workersSection(runners, results)
-    if (SECTIONS.has('inference')) await inferenceSection(runners, results)
-    if (SECTIONS.has('memory')) await memorySection(runners.node, results)
+    const sections = [
+      ['kernels', () => kernelsSection(runners.node, results)],
+      ['fma', () => fmaSection(runners, results)],
+      ['steps', () => stepsSection(runners, results)],
+      ['workers', () => workersSection(runners, results)],
+      ['inference', () => inferenceSection(runners, results)],
+      ['memory', () => memorySection(runners.node, results)],
+    ]
+    for (const [name, run] of sections) {
+      if (!SECTIONS.has(name)) continue
+      // The workers section runs on every CPU; the others on the faster one.
+      if (name !== 'workers') await choosePin(runners, name, results)
+      await run()
+    }
   } finally {
     await Promise.all(Object.values(runners).map((r) => r.close().catch(() => {})))
   }
