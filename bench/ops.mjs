@@ -20,6 +20,9 @@ export const DATA_ROWS = 10000
  */
 export const CLASSIC = Object.freeze({ loss: 'bce', labelSmoothing: 0, emaDecay: 0 })
 
+/** FLOP of one `kernel_peak` iteration: 12 f32x4 chains, a multiply and an add each. */
+const PEAK_FLOP_PER_ITERATION = 12 * 4 * 2
+
 /** The model of a subject: the classic GAN, or with `conditioning` a conditional one over Fashion-MNIST's 10 classes. */
 function modelConfig(conditioning, seed) {
   return conditioning ? { ...CLASSIC, classes: 10, conditioning, seed } : { ...CLASSIC, seed }
@@ -81,7 +84,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       // The simd128 ceiling loop; a unit is a GFLOP, so units/s is GFLOP/s.
       const raw = (await wasmgan.instantiate({ variant: 'simd' })).call((x) => x)
       const iters = 1_000_000
-      return { run: () => raw.kernel_peak(iters), per: (iters * 12 * 4 * 2) / 1e9, dispose: () => {} }
+      return { run: () => raw.kernel_peak(iters), per: (iters * PEAK_FLOP_PER_ITERATION) / 1e9, dispose: () => {} }
     }
     const d = await trainingData(Boolean(conditioning))
     if (kind === 'wasmgan-parallel') {
@@ -192,7 +195,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
     async fmaCeiling({ rounds, ms }) {
       // kernel_peak, the ceiling the other sections divide by, in the same alternation.
       const raw = (await wasmgan.instantiate({ variant: 'simd' })).call((x) => x)
-      const peak = { kind: 'kernel_peak', chains: 12, run: (n) => raw.kernel_peak(n), flopPerIteration: 12 * 4 * 2 }
+      const peak = { kind: 'kernel_peak', chains: 12, run: (n) => raw.kernel_peak(n), flopPerIteration: PEAK_FLOP_PER_ITERATION }
       return fmaCeiling({ rounds, ms, extra: [peak] })
     },
 

@@ -370,8 +370,8 @@ async function choosePin(runners, section, results) {
   const other = pinCpu === '0' ? '1' : '0'
   const move = m[other] > 1.05 * m[pinCpu]
   if (move) pinCpu = other
+  // Every pinned runner, the probed Node runner among them.
   for (const r of pinned) r.pin(pinCpu)
-  node.pin(pinCpu)
   log(
     `CPU probe before ${section}: batch-64 step ${fmt(m[0])} steps/s on CPU 0, ${fmt(m[1])} on CPU 1; ` +
       `single-thread runners ${move ? 'moved to' : 'stay on'} CPU ${pinCpu}`,

@@ -194,8 +194,7 @@ impl Gan {
         let (k, d_in, width) = (self.config.classes, self.d.input(), self.d.output());
         let buf = &mut self.buf;
         // Labels of this instance's rows (conditional only; the other rows' are not drawn).
-        let labels = &buf.labels[..if k > 0 { b } else { 0 }];
-        let own = |rows: Range<usize>| if k > 0 { &labels[rows] } else { &labels[..0] };
+        let own = |rows: Range<usize>| row_labels(&buf.labels, k, rows);
         // G's input for rows r0..r1: z, or [z, onehot(y)] (kept for the generator phase).
         let gw = latent + k;
         let gin: &[f32] = if k > 0 {
@@ -420,8 +419,7 @@ impl Gan {
         let cond = self.cond();
         let (k, d_in, width) = (self.config.classes, self.d.input(), self.d.output());
         let buf = &mut self.buf;
-        let labels = &buf.labels[..if k > 0 { b } else { 0 }];
-        let own = |rows: Range<usize>| if k > 0 { &labels[rows] } else { &labels[..0] };
+        let own = |rows: Range<usize>| row_labels(&buf.labels, k, rows);
         // This instance's fakes as D's input (G has not changed since): [w, d_in].
         let fake: &[f32] = if d_in != dim {
             conditional::append_one_hot(
@@ -547,5 +545,14 @@ impl Gan {
             self.apply_generator(st, mb)?;
         }
         Ok(())
+    }
+}
+
+/// The labels of batch rows `rows` (a conditional GAN's, `k` > 0), or none.
+fn row_labels(labels: &[u32], k: usize, rows: Range<usize>) -> &[u32] {
+    if k > 0 {
+        &labels[rows]
+    } else {
+        &[]
     }
 }
