@@ -3,18 +3,15 @@
 
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { CLASSIC } from './ops.mjs'
+import { TFJS_BUNDLE } from './tfjs-bundle.mjs'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-
-/** TF.js with gradients and both backends, from the bundle bench/run.mjs builds. */
+/** TF.js with gradients, both backends and tf.layers, from the bundle buildTfjsBundle() builds (bench/run.mjs runs it). */
 export async function loadTfjs() {
-  const bundle = join(HERE, '.cache', 'tfjs.mjs')
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: bench/run.mjs builds it`)
-  const tf = await import(bundle)
+  if (!existsSync(TFJS_BUNDLE)) throw new Error(`${TFJS_BUNDLE} is missing: bench/tfjs-bundle.mjs builds it`)
+  const tf = await import(TFJS_BUNDLE)
   const req = createRequire(import.meta.url)
   tf.setWasmPaths(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + '/')
   return tf

@@ -24,12 +24,13 @@
 // Only the multi-threaded runs (workers) get every CPU.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, loadavg } from 'node:os'
 import { dirname, extname, join, normalize, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { buildTfjsBundle } from './tfjs-bundle.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DATA_DIR = '/usr/share/datasets/fashion-mnist'
@@ -129,31 +130,6 @@ function preflight() {
   if (!existsSync(join(DATA_DIR, 'train-images-idx3-ubyte.gz'))) {
     throw new Error(`Fashion-MNIST is missing in ${DATA_DIR}: run bash scripts/setup.sh (apt package dataset-fashion-mnist)`)
   }
-}
-
-/** Bundles TF.js once (tfjs-core's Node build registers no gradients; see bench/tfjs-entry.mjs). */
-async function buildTfjsBundle() {
-  const out = join(ROOT, 'bench', '.cache', 'tfjs.mjs')
-  const pkg = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-core', 'package.json')
-  const entry = join(ROOT, 'bench', 'tfjs-entry.mjs')
-  if (existsSync(out) && statSync(out).mtimeMs > Math.max(statSync(pkg).mtimeMs, statSync(entry).mtimeMs)) return
-  const { build } = await import('esbuild')
-  mkdirSync(dirname(out), { recursive: true })
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    outfile: out,
-    logLevel: 'warning',
-    mainFields: ['module', 'main'],
-    // The wasm backend's Emscripten glue expects CommonJS globals.
-    banner: {
-      js:
-        "import { createRequire as __cr } from 'node:module'; import { dirname as __dn } from 'node:path'; import { fileURLToPath as __fu } from 'node:url';" +
-        ' const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);',
-    },
-  })
 }
 
 // ---- runners -------------------------------------------------------------------------
@@ -484,6 +460,12 @@ function stepSubjects(runners, batch) {
       setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'usual', batch },
     },
     {
+      label: 'TF.js wasm, tf.layers',
+      id: 'tfjs-wasm-layers',
+      runner: tfjsWasm,
+      setup: { kind: 'tfjs-step', backend: 'wasm', variant: 'layers', batch },
+    },
+    {
       label: 'TF.js wasm, fastest',
       id: 'tfjs-wasm-fast',
       runner: tfjsWasm,
@@ -810,7 +792,9 @@ function targets(results) {
     else add(name, undefined, `≥ ${goal}×`, undefined, 'not measured')
   }
   ratio('torch', 1.5, 'batch 64 vs PyTorch (1 thread, its BLAS)')
-  ratio('tfjs-wasm-usual', 15, 'batch 64 vs TF.js wasm as usually written')
+  // Written the usual way, two ways: with tensors and variables, and with tf.layers models.
+  ratio('tfjs-wasm-usual', 15, 'batch 64 vs TF.js wasm as usually written (tensors)')
+  ratio('tfjs-wasm-layers', 15, 'batch 64 vs TF.js wasm as usually written (tf.layers)')
   ratio('tfjs-wasm-fast', 4, 'batch 64 vs TF.js wasm, fastest variant')
   for (const rt of ['bun', 'deno', 'chromium']) {
     for (const batch of [64, 256]) {

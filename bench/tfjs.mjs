@@ -4,11 +4,15 @@
 // each network, He-uniform / Glorot-uniform weights and zero biases. One step:
 // D on a real batch and a detached fake batch, then G through the updated D.
 //
-// Two ways of writing it:
-// - 'usual': what a TF.js user writes: matMul + add, optimizer.minimize over
-//   a closure, gradients from the tape. Those gradients call matMul with a
-//   transposed operand (dX = dY·Wᵀ, dW = Xᵀ·dY), which the wasm backend runs
-//   off its fast path.
+// Three ways of writing it:
+// - 'usual': what a TF.js user writes with tensors and variables: matMul +
+//   add, optimizer.minimize over a closure, gradients from the tape. Those
+//   gradients call matMul with a transposed operand (dX = dY·Wᵀ, dW = Xᵀ·dY),
+//   which the wasm backend runs off its fast path.
+// - 'layers': what a TF.js user writes with its Keras-style layers API (how
+//   the TF.js guides build models): each network a tf.sequential of dense and
+//   leakyReLU layers, run with model.apply, trained by optimizer.minimize over
+//   its trainable weights (the same loss as 'usual', the same tape gradients).
 // - 'fast': a custom gradient for the dense layer that transposes explicitly
 //   (tf.transpose, then an untransposed matMul: the wasm fast path), the
 //   forward as one fused matMul+bias, and D run once on [real; fake].
@@ -18,36 +22,55 @@ function bound(fanIn, fanOut, leaky) {
   return leaky ? Math.sqrt(6 / ((1 + 0.2 * 0.2) * fanIn)) : Math.sqrt(6 / (fanIn + fanOut))
 }
 
+/** The variables of a network given as tensors and variables: [W1, b1, W2, b2, ...]. */
 function makeNet(tf, sizes, seed) {
   const params = []
   for (let l = 0; l + 1 < sizes.length; l++) {
     const [i, o] = [sizes[l], sizes[l + 1]]
     const b = bound(i, o, l + 2 < sizes.length)
-    params.push(tf.variable(tf.randomUniform([i, o], -b, b, 'float32', seed + l)), tf.variable(tf.zeros([o])))
+    // tf.variable keeps its initial tensor alive beside it: made inside tidy, only the variables stay.
+    params.push(...tf.tidy(() => [tf.variable(tf.randomUniform([i, o], -b, b, 'float32', seed + l)), tf.variable(tf.zeros([o]))]))
   }
   return params
 }
 
 /**
- * A TF.js GAN on the current backend. `images` is `count × 784` in [-1, 1].
- * Returns `{ step(), dispose() }`; `step()` runs one training step and waits
- * for it (reads the losses back), so timing a step times its work.
+ * The same network as a tf.sequential of dense and leakyReLU layers (the same
+ * initial weight distributions). Returns the model and its variables in
+ * makeNet's order.
  */
-export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, latent = 100, seed = 1 }) {
-  if (variant !== 'usual' && variant !== 'fast') throw new Error(`unknown TF.js variant ${variant}`)
-  const g = makeNet(tf, [latent, 128, 128, dim], seed)
-  const d = makeNet(tf, [dim, 128, 128, 1], seed + 10)
-  const gOpt = tf.train.adam(2e-4, 0.5, 0.999, 1e-8)
-  const dOpt = tf.train.adam(2e-4, 0.5, 0.999, 1e-8)
-  const data = tf.tensor2d(images, [count, dim])
-  const ones = tf.ones([batch, 1])
-  const zeros = tf.zeros([batch, 1])
-  const targetsD = tf.concat([ones, zeros])
-  // The epoch-wise shuffled sampler every implementation uses.
+function makeModel(tf, sizes, seed, outActivation) {
+  const layers = []
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const last = l + 2 === sizes.length
+    const kernelInitializer = last
+      ? tf.initializers.glorotUniform({ seed: seed + l })
+      : tf.initializers.varianceScaling({ scale: 2 / (1 + 0.2 * 0.2), mode: 'fanIn', distribution: 'uniform', seed: seed + l })
+    const units = sizes[l + 1]
+    layers.push(
+      tf.layers.dense({
+        units,
+        kernelInitializer,
+        activation: last ? outActivation : 'linear',
+        ...(l === 0 ? { inputShape: [sizes[0]] } : {}),
+      }),
+    )
+    if (!last) layers.push(tf.layers.leakyReLU({ alpha: 0.2 }))
+  }
+  const model = tf.sequential({ layers })
+  return { model, params: model.trainableWeights.map((w) => w.read()) }
+}
+
+/**
+ * The epoch-wise shuffled sampler every implementation uses: each call returns
+ * the next `batch` row indices of a permutation of `0..count` (a new
+ * permutation, from a 32-bit LCG seeded with `seed`, when too few are left).
+ */
+export function batchSampler(count, batch, seed) {
   let perm = new Int32Array(0)
   let cursor = count
   let rng = seed >>> 0
-  const nextIndices = () => {
+  return () => {
     if (cursor + batch > count) {
       perm = Int32Array.from({ length: count }, (_, i) => i)
       for (let i = count - 1; i > 0; i--) {
@@ -59,12 +82,40 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
     }
     const idx = perm.subarray(cursor, cursor + batch)
     cursor += batch
-    return tf.tensor1d(idx, 'int32')
+    return idx
   }
+}
+
+/**
+ * A TF.js GAN on the current backend. `images` is `count × 784` in [-1, 1].
+ * Returns `{ step(), sample(n), getWeights(), setWeights(list), dispose() }`;
+ * `step()` runs one training step and waits for it (reads the losses back,
+ * D's then G's), so timing a step times its work. Its noise comes from
+ * `tf.randomNormal`, one `[batch, latent]` draw per step.
+ */
+export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, latent = 100, seed = 1 }) {
+  if (!['usual', 'layers', 'fast'].includes(variant)) throw new Error(`unknown TF.js variant ${variant}`)
+  const models = variant === 'layers' && [
+    makeModel(tf, [latent, 128, 128, dim], seed, 'tanh'),
+    makeModel(tf, [dim, 128, 128, 1], seed + 10, 'linear'),
+  ]
+  const g = models ? models[0].params : makeNet(tf, [latent, 128, 128, dim], seed)
+  const d = models ? models[1].params : makeNet(tf, [dim, 128, 128, 1], seed + 10)
+  const gOpt = tf.train.adam(2e-4, 0.5, 0.999, 1e-8)
+  const dOpt = tf.train.adam(2e-4, 0.5, 0.999, 1e-8)
+  const data = tf.tensor2d(images, [count, dim])
+  const ones = tf.ones([batch, 1])
+  const zeros = tf.zeros([batch, 1])
+  const targetsD = tf.concat([ones, zeros])
+  const nextBatch = batchSampler(count, batch, seed)
+  const nextIndices = () => tf.tensor1d(nextBatch(), 'int32')
   const bce = (logits, targets) => tf.losses.sigmoidCrossEntropy(targets, logits)
 
   let net
-  if (variant === 'usual') {
+  if (variant === 'layers') {
+    const [gm, dm] = models.map((m) => m.model)
+    net = (p, x) => (p === g ? gm : dm).apply(x)
+  } else if (variant === 'usual') {
     const dense = (x, w, b) => tf.add(tf.matMul(x, w), b)
     net = (p, x, out) => {
       let h = x
@@ -101,7 +152,7 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
       const z = tf.randomNormal([batch, latent])
       const fake = G(z) // outside any tape: detached for the D update
       let dLoss
-      if (variant === 'usual') {
+      if (variant !== 'fast') {
         dLoss = dOpt.minimize(() => tf.add(bce(D(real), ones), bce(D(fake), zeros)), true, d)
       } else {
         // One D pass over [real; fake]: each half's mean BCE is (sum over the half)/batch.
@@ -119,7 +170,8 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
   }
 
   function dispose() {
-    for (const v of [...g, ...d]) v.dispose()
+    if (models) for (const m of models) m.model.dispose()
+    else for (const v of [...g, ...d]) v.dispose()
     for (const t of [data, ones, zeros, targetsD]) t.dispose()
     gOpt.dispose()
     dOpt.dispose()
@@ -133,5 +185,14 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
     return v
   }
 
-  return { step, sample, dispose }
+  /** G's then D's weights, [W1, b1, W2, b2, W3, b3] each, as Float32Arrays. */
+  const getWeights = () => [...g, ...d].map((v) => v.dataSync().slice())
+  /** Sets every weight (as getWeights returns them). */
+  function setWeights(list) {
+    const vars = [...g, ...d]
+    if (list.length !== vars.length) throw new Error(`expected ${vars.length} weight arrays, got ${list.length}`)
+    vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(list[i], v.shape))))
+  }
+
+  return { step, sample, dispose, getWeights, setWeights }
 }

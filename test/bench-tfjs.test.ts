@@ -1,0 +1,211 @@
+/**
+ * The bench's TF.js GANs (bench/tfjs.mjs) train the model the bench says they
+ * do: each variant ('usual' tensors and variables, 'layers' tf.sequential
+ * models, 'fast' custom gradients), on TF.js's cpu and wasm backends, is run
+ * for a few steps from the same weights, real batches and noise as a plain
+ * float64 reference of the classic GAN step (test/reference.ts), and its
+ * losses and weights must follow the reference. The layers variant must also
+ * draw its initial weights from the same bounds as the others.
+ */
+
+import { beforeAll, describe, expect, it } from 'vitest'
+// @ts-expect-error: plain .mjs bench module without type declarations
+import { loadTfjs } from '../bench/node-ops.mjs'
+// @ts-expect-error: plain .mjs bench module without type declarations
+import { buildTfjsBundle } from '../bench/tfjs-bundle.mjs'
+// @ts-expect-error: plain .mjs bench module without type declarations
+import { batchSampler, createTfjsGan } from '../bench/tfjs.mjs'
+import { type ActivationName, activationBackward, adamStep, bceWithLogits, denseForward, matmul } from './reference.js'
+import { MatmulOp } from '../ts/abi.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Tf = any
+
+const DIM = 784
+const LATENT = 100
+const BATCH = 8
+const COUNT = 20 // 20 rows / 8 per batch: the third step starts a new epoch
+const STEPS = 3
+const ADAM = { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8 }
+const G_SIZES = [LATENT, 128, 128, DIM]
+const D_SIZES = [DIM, 128, 128, 1]
+
+/** Deterministic values in [-1, 1): a 32-bit LCG. */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 31 - 1
+  })
+}
+const images = values(COUNT * DIM, 7)
+/** Step t's noise (z), the same for TF.js and the reference: roughly N(0, 1)-sized. */
+const noise = (t: number) => values(BATCH * LATENT, 1000 + t).map((v) => v * 1.7)
+
+// ---- the reference step, float64 ------------------------------------------------------
+
+interface Net {
+  sizes: number[]
+  p: Float64Array[] // W1, b1, W2, b2, W3, b3
+  m: Float64Array[]
+  v: Float64Array[]
+  t: number
+}
+const net = (sizes: number[], weights: Float32Array[]): Net => ({
+  sizes,
+  p: weights.map((w) => Float64Array.from(w)),
+  m: weights.map((w) => new Float64Array(w.length)),
+  v: weights.map((w) => new Float64Array(w.length)),
+  t: 0,
+})
+
+/** Forward through every layer: LeakyReLU 0.2 on hidden layers, `out` last; the outputs of each layer (index 0: the input). */
+function forward(n: Net, x: ArrayLike<number>, rows: number, out: ActivationName): ArrayLike<number>[] {
+  const ys: ArrayLike<number>[] = [x]
+  for (let l = 0; l + 1 < n.sizes.length; l++) {
+    const act = l + 2 < n.sizes.length ? 'leakyRelu' : out
+    ys.push(denseForward(rows, n.sizes[l], n.sizes[l + 1], ys[l], n.p[2 * l], n.p[2 * l + 1], act, 0.2).y)
+  }
+  return ys
+}
+
+/** Backward from dL/d(output); returns the parameter gradients and dL/d(input). */
+function backward(n: Net, ys: ArrayLike<number>[], dOut: ArrayLike<number>, rows: number, out: ActivationName) {
+  const grads: Float64Array[] = []
+  let dy: ArrayLike<number> = dOut
+  for (let l = n.sizes.length - 2; l >= 0; l--) {
+    const [k, o] = [n.sizes[l], n.sizes[l + 1]]
+    const dz = activationBackward(l + 2 < n.sizes.length ? 'leakyRelu' : out, 0.2, ys[l + 1], dy)
+    const db = new Float64Array(o)
+    for (let i = 0; i < rows; i++) for (let j = 0; j < o; j++) db[j] += dz[i * o + j]
+    grads[2 * l] = matmul(MatmulOp.TN, k, rows, o, ys[l], dz)
+    grads[2 * l + 1] = db
+    dy = matmul(MatmulOp.NT, rows, o, k, dz, n.p[2 * l])
+  }
+  return { grads, dx: dy }
+}
+
+function adam(n: Net, grads: Float64Array[]) {
+  n.t++
+  n.p.forEach((p, i) => adamStep(p, grads[i], n.m[i], n.v[i], { ...ADAM, t: n.t }))
+}
+
+const add = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from(a, (x, i) => x + b[i])
+
+/**
+ * One classic GAN step: D on the real batch (target 1) and on G(z) detached
+ * (target 0), the sum of the two mean BCE losses; then G through the updated
+ * D with the non-saturating loss (target 1). Adam for each network. Returns
+ * [D loss, G loss].
+ */
+function referenceStep(g: Net, d: Net, real: ArrayLike<number>, z: ArrayLike<number>): [number, number] {
+  const ones = new Float64Array(BATCH).fill(1)
+  const zeros = new Float64Array(BATCH)
+  const fake = forward(g, z, BATCH, 'tanh')[3]
+  const yr = forward(d, real, BATCH, 'linear')
+  const yf = forward(d, fake, BATCH, 'linear')
+  const lr = bceWithLogits(yr[3], ones)
+  const lf = bceWithLogits(yf[3], zeros)
+  const gr = backward(d, yr, lr.grad, BATCH, 'linear').grads
+  const gf = backward(d, yf, lf.grad, BATCH, 'linear').grads
+  adam(
+    d,
+    gr.map((x, i) => add(x, gf[i])),
+  )
+  const gy = forward(g, z, BATCH, 'tanh')
+  const dy = forward(d, gy[3], BATCH, 'linear')
+  const lg = bceWithLogits(dy[3], ones)
+  const dFake = backward(d, dy, lg.grad, BATCH, 'linear').dx
+  adam(g, backward(g, gy, dFake, BATCH, 'tanh').grads)
+  return [lr.loss + lf.loss, lg.loss]
+}
+
+// ---- TF.js ---------------------------------------------------------------------------
+
+let tf: Tf
+
+beforeAll(async () => {
+  await buildTfjsBundle()
+  tf = await loadTfjs()
+}, 120_000)
+
+/** tf with randomNormal replaced by step t's noise, so every run sees the same z. */
+function withNoise(tf: Tf): Tf {
+  let t = 0
+  return {
+    ...tf,
+    randomNormal: (shape: number[]) => {
+      expect(shape).toEqual([BATCH, LATENT])
+      return tf.tensor(noise(t++), shape)
+    },
+  }
+}
+
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
+  return m
+}
+
+describe.each(['cpu', 'wasm'])('bench TF.js GANs on the %s backend (bench/tfjs.mjs)', (backend) => {
+  beforeAll(async () => {
+    expect(await tf.setBackend(backend)).toBe(true)
+  })
+
+  it.each(['usual', 'layers', 'fast'])('%s: losses and weights follow a float64 reference of the step', (variant) => {
+    const before = tf.memory().numTensors
+    const gan = createTfjsGan(withNoise(tf), { variant, batch: BATCH, images, count: COUNT, seed: 3 })
+    const w0: Float32Array[] = gan.getWeights()
+    expect(w0.map((w) => w.length)).toEqual([100 * 128, 128, 128 * 128, 128, 128 * 784, 784, 784 * 128, 128, 128 * 128, 128, 128, 1])
+    const g = net(G_SIZES, w0.slice(0, 6))
+    const d = net(D_SIZES, w0.slice(6))
+    const sampler = batchSampler(COUNT, BATCH, 3)
+    for (let t = 0; t < STEPS; t++) {
+      const idx: Int32Array = sampler()
+      const real = new Float32Array(BATCH * DIM)
+      idx.forEach((r, i) => real.set(images.subarray(r * DIM, (r + 1) * DIM), i * DIM))
+      const want = referenceStep(g, d, real, noise(t))
+      const got = Array.from(gan.step() as Float32Array)
+      expect(got[0]).toBeCloseTo(want[0], 5)
+      expect(got[1]).toBeCloseTo(want[1], 5)
+    }
+    // Adam moves each weight by up to ~lr per step; the f32 runs must land within
+    // 2% of that movement of the reference (the whole distance travelled, not a rounding).
+    const w = gan.getWeights()
+    const ref = [...g.p, ...d.p]
+    const moved = Math.max(...ref.map((p, i) => maxAbs(p, w0[i])))
+    expect(moved).toBeGreaterThan(STEPS * ADAM.lr * 0.5)
+    for (let i = 0; i < ref.length; i++) expect(maxAbs(w[i], ref[i]), `weight array ${i}`).toBeLessThan(0.02 * moved)
+    gan.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe('bench TF.js GANs: initial weights', () => {
+  it('every variant draws W from ±√(6/((1+0.2²)·fan-in)) before LeakyReLU and ±√(6/(fan-in+fan-out)) last; biases 0', async () => {
+    await tf.setBackend('cpu')
+    for (const variant of ['usual', 'layers', 'fast']) {
+      const gan = createTfjsGan(tf, { variant, batch: BATCH, images, count: COUNT, seed: 5 })
+      const w: Float32Array[] = gan.getWeights()
+      for (const [offset, sizes] of [
+        [0, G_SIZES],
+        [6, D_SIZES],
+      ] as const) {
+        for (let l = 0; l < 3; l++) {
+          const [i, o] = [sizes[l], sizes[l + 1]]
+          const bound = l < 2 ? Math.sqrt(6 / (1.04 * i)) : Math.sqrt(6 / (i + o))
+          const big = Math.max(...w[offset + 2 * l].map(Math.abs))
+          // Uniform on ±bound: the largest of ≥ 128 draws is within 5% of the bound.
+          expect(big, `${variant} layer ${offset / 6}.${l}`).toBeLessThanOrEqual(bound * (1 + 1e-6))
+          expect(big, `${variant} layer ${offset / 6}.${l}`).toBeGreaterThan(bound * 0.95)
+          expect(w[offset + 2 * l + 1].every((b) => b === 0)).toBe(true)
+        }
+      }
+      gan.dispose()
+    }
+  })
+
+  it('refuses an unknown variant', () => {
+    expect(() => createTfjsGan(tf, { variant: 'keras', batch: BATCH, images, count: COUNT })).toThrow(/unknown TF.js variant keras/)
+  })
+})
