@@ -60,6 +60,18 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
   const data = {}
   let tfBackend
 
+  /** TF.js on `backend`. */
+  async function tfjsOn(backend) {
+    if (!loadTfjs) throw new Error('TF.js is only benchmarked in the Node runner')
+    const tf = await loadTfjs()
+    // One backend per runner process: TF.js keeps one global engine, and
+    // tensors of a model follow the backend that is current when they run.
+    if (tfBackend !== undefined && tfBackend !== backend) throw new Error(`this runner already uses TF.js backend ${tfBackend}`)
+    if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} failed to start`)
+    tfBackend = backend
+    return tf
+  }
+
   /** The first DATA_ROWS rows of the training set, with their class labels when `labelled` (for conditional models). */
   async function trainingData(labelled = false) {
     const key = labelled ? 'labelled' : 'plain'
@@ -105,13 +117,7 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       return { run: () => gan.sample(batch, options), dispose: () => gan.dispose(), rt }
     }
     if (kind === 'tfjs-step' || kind === 'tfjs-sample') {
-      if (!loadTfjs) throw new Error('TF.js is only benchmarked in the Node runner')
-      const tf = await loadTfjs()
-      // One backend per runner process: TF.js keeps one global engine, and
-      // tensors of a model follow the backend that is current when they run.
-      if (tfBackend !== undefined && tfBackend !== backend) throw new Error(`this runner already uses TF.js backend ${tfBackend}`)
-      if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} failed to start`)
-      tfBackend = backend
+      const tf = await tfjsOn(backend)
       const { createTfjsGan } = await import('./tfjs.mjs')
       const gan = createTfjsGan(tf, { variant, batch, images: d.images, count: d.count, dim: d.dim, seed })
       const tensors = () => tf.memory().numTensors
@@ -160,6 +166,14 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
         tensors: s.tensors?.(),
         heapBytes: s.rt?.memoryBytes,
       }
+    },
+
+    /** A few recorded TF.js training steps with fixed noise, for another implementation to replay (traceTfjsGan). */
+    async tfjsTrace({ backend, variant = 'usual', batch = 16, steps = 3, seed = 1 }) {
+      const tf = await tfjsOn(backend)
+      const d = await trainingData()
+      const { traceTfjsGan } = await import('./tfjs.mjs')
+      return traceTfjsGan(tf, { variant, batch, images: d.images, count: d.count, dim: d.dim, steps, seed })
     },
 
     async dispose({ key }) {

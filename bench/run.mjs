@@ -499,7 +499,53 @@ function stepSubjects(runners, batch) {
   return list
 }
 
+/**
+ * Does PyTorch train the model the others do? TF.js (cpu backend, written the
+ * usual way; test/bench-tfjs.test.ts checks it against a float64 reference of
+ * the step) records a few steps with fixed noise, and bench/torch_gan.py
+ * replays them from the same weights, real batches and noise in the code it
+ * times: the losses and the final weights must agree.
+ */
+async function torchModelCheck(runners, results) {
+  const { tfjsCpu, python } = runners
+  if (!python) return
+  const steps = 3
+  const batch = 16
+  try {
+    const trace = await tfjsCpu.call({ op: 'tfjsTrace', backend: 'cpu', variant: 'usual', batch, steps })
+    const torch = await python.call({ op: 'replay', weights0: trace.weights0, reals: trace.reals, zs: trace.zs })
+    // Per-element |a − b| over nested arrays (no spread: the weights are 247,697 numbers).
+    const diffs = (a, b, out = []) => {
+      a.forEach((x, i) => (Array.isArray(x) ? diffs(x, b[i], out) : out.push(Math.abs(x - b[i]))))
+      return out
+    }
+    const max = (xs) => xs.reduce((m, x) => Math.max(m, x), 0)
+    const rms = (xs) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length)
+    const lossDiff = max(diffs(torch.losses, trace.losses))
+    const weightDiffs = diffs(torch.weights, trace.weights)
+    const movement = diffs(trace.weights, trace.weights0)
+    const moved = max(movement)
+    const rmsRatio = rms(weightDiffs) / rms(movement)
+    const outliers = weightDiffs.filter((d) => d > 0.01 * moved).length
+    // Adam's first steps move a weight by ~lr·g/(|g| + ε): where g is a sum
+    // that nearly cancels, down to ε's size, its rounding decides the move, so
+    // a few weights may differ between any two f32 implementations; the RMS
+    // over all of them may not.
+    const same = lossDiff <= 1e-5 && moved > 0 && rmsRatio <= 0.01
+    log(
+      `\nModel check: PyTorch replayed ${steps} TF.js steps (batch ${batch}, same weights, batches and noise): ` +
+        `losses within ${lossDiff.toExponential(1)}; weights: RMS difference ${(100 * rmsRatio).toFixed(3)}% of their RMS movement, ` +
+        `${outliers.toLocaleString('en-US')} of ${weightDiffs.length.toLocaleString('en-US')} off by over 1% of the largest movement → ` +
+        (same ? 'the same model' : 'NOT the same model'),
+    )
+    results.torchModelCheck = { steps, batch, lossDiff, rmsRatio, outliers, weights: weightDiffs.length, moved, same }
+  } catch (e) {
+    note(`PyTorch model check failed to run (${String(e.message).split('\n')[0]})`)
+  }
+}
+
 async function stepsSection(runners, results) {
+  await torchModelCheck(runners, results)
   results.steps = {}
   for (const batch of [64, 256]) {
     log(`\n== Training step, batch ${batch}: median of ${ROUNDS} alternating windows (wall clock)`)
@@ -792,6 +838,10 @@ function targets(results) {
     else add(name, undefined, `≥ ${goal}×`, undefined, 'not measured')
   }
   ratio('torch', 1.5, 'batch 64 vs PyTorch (1 thread, its BLAS)')
+  if (results.torchModelCheck && !results.torchModelCheck.same) {
+    const row = out.find((r) => r.name === 'batch 64 vs PyTorch (1 thread, its BLAS)')
+    if (row) Object.assign(row, { ok: false, detail: `${row.detail}; PyTorch did NOT train the same model (model check)` })
+  }
   // Written the usual way, two ways: with tensors and variables, and with tf.layers models.
   ratio('tfjs-wasm-usual', 15, 'batch 64 vs TF.js wasm as usually written (tensors)')
   ratio('tfjs-wasm-layers', 15, 'batch 64 vs TF.js wasm as usually written (tf.layers)')

@@ -196,3 +196,49 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
 
   return { step, sample, dispose, getWeights, setWeights }
 }
+
+/** `n` deterministic values in [-1, 1) from a 32-bit LCG. */
+export function lcgValues(n, seed) {
+  let s = seed >>> 0
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 31 - 1
+  })
+}
+
+/**
+ * `steps` training steps of a TF.js GAN whose noise is fixed (step t's z from
+ * lcgValues, scaled to roughly N(0, 1) size), recorded so that another
+ * implementation can replay them: the initial weights, each step's real batch
+ * and z, the losses, and the weights at the end (plain arrays, ready for JSON).
+ * The bench replays this in PyTorch; test/bench-tfjs.test.ts in a float64
+ * reference.
+ */
+export function traceTfjsGan(tf, { variant, batch, images, count, steps, seed = 1, dim = 784, latent = 100 }) {
+  let t = 0
+  const zs = []
+  const fixedNoise = {
+    ...tf,
+    randomNormal: (shape) => {
+      if (shape.length !== 2 || shape[0] !== batch || shape[1] !== latent) throw new Error(`unexpected noise shape ${shape}`)
+      const z = lcgValues(batch * latent, 1000 + t++).map((v) => v * 1.7)
+      zs.push(z)
+      return tf.tensor(z, shape)
+    },
+  }
+  const gan = createTfjsGan(fixedNoise, { variant, batch, images, count, dim, latent, seed })
+  const sampler = batchSampler(count, batch, seed)
+  const weights0 = gan.getWeights()
+  const reals = []
+  const losses = []
+  for (let i = 0; i < steps; i++) {
+    const real = new Float32Array(batch * dim)
+    sampler().forEach((r, j) => real.set(images.subarray(r * dim, (r + 1) * dim), j * dim))
+    reals.push(real)
+    losses.push(Array.from(gan.step()))
+  }
+  const weights = gan.getWeights()
+  gan.dispose()
+  const plain = (list) => list.map((a) => Array.from(a))
+  return { variant, batch, weights0: plain(weights0), reals: plain(reals), zs: plain(zs), losses, weights: plain(weights) }
+}

@@ -101,7 +101,7 @@ class Subject:
 
     def step(self):
         real = self.real_batch()
-        z = torch.randn(self.batch, 100)
+        z = self.noise()
         fake = self.G(z)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d = self.loss(self.D(real), self.ones) + self.loss(self.D(fake.detach()), self.zeros)
@@ -113,12 +113,41 @@ class Subject:
         self.opt_g.step()
         return loss_d.item(), loss_g.item()
 
+    def noise(self):
+        return torch.randn(self.batch, 100)
+
     def sample(self):
         with torch.no_grad():
             return self.G(torch.randn(self.batch, 100))
 
     def run(self):
         return self.step() if self.kind == "torch-step" else self.sample()
+
+
+def replay(weights0, reals, zs):
+    """Replays a recorded run (bench/tfjs.mjs traceTfjsGan): the same initial
+    weights ([W1, b1, W2, b2, W3, b3] of G then D, each W row-major
+    in x out), then per step the given real batch and z in Subject.step's
+    code. Returns the losses per step and the weights at the end, laid out
+    like the input."""
+    batch = len(zs[0]) // 100
+    s = Subject("torch-step", batch, torch.zeros(batch, 784))
+    linears = [m for net in (s.G, s.D) for m in net if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for i, lin in enumerate(linears):
+            out_f, in_f = lin.weight.shape
+            lin.weight.copy_(torch.tensor(weights0[2 * i], dtype=torch.float32).reshape(in_f, out_f).t())
+            lin.bias.copy_(torch.tensor(weights0[2 * i + 1], dtype=torch.float32))
+    losses = []
+    for real, z in zip(reals, zs):
+        s.real_batch = lambda real=real: torch.tensor(real, dtype=torch.float32).reshape(batch, 784)
+        s.noise = lambda z=z: torch.tensor(z, dtype=torch.float32).reshape(batch, 100)
+        losses.append(list(s.step()))
+    weights = []
+    for lin in linears:
+        weights.append(lin.weight.detach().t().reshape(-1).tolist())
+        weights.append(lin.bias.detach().tolist())
+    return {"losses": losses, "weights": weights}
 
 
 def main():
@@ -164,6 +193,8 @@ def main():
                     units += 1
                     t = time.perf_counter()
                 result = {"units": units, "wallMs": (t - t0) * 1000, "cpuMs": (time.process_time() - c0) * 1000}
+            elif op == "replay":
+                result = replay(msg["weights0"], msg["reals"], msg["zs"])
             elif op == "dispose":
                 subjects.pop(msg["key"], None)
                 result = {}

@@ -14,7 +14,7 @@ import { loadTfjs } from '../bench/node-ops.mjs'
 // @ts-expect-error: plain .mjs bench module without type declarations
 import { buildTfjsBundle } from '../bench/tfjs-bundle.mjs'
 // @ts-expect-error: plain .mjs bench module without type declarations
-import { batchSampler, createTfjsGan } from '../bench/tfjs.mjs'
+import { createTfjsGan, lcgValues, traceTfjsGan } from '../bench/tfjs.mjs'
 import { type ActivationName, activationBackward, adamStep, bceWithLogits, denseForward, matmul } from './reference.js'
 import { MatmulOp } from '../ts/abi.js'
 
@@ -30,17 +30,7 @@ const ADAM = { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8 }
 const G_SIZES = [LATENT, 128, 128, DIM]
 const D_SIZES = [DIM, 128, 128, 1]
 
-/** Deterministic values in [-1, 1): a 32-bit LCG. */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 2 ** 31 - 1
-  })
-}
-const images = values(COUNT * DIM, 7)
-/** Step t's noise (z), the same for TF.js and the reference: roughly N(0, 1)-sized. */
-const noise = (t: number) => values(BATCH * LATENT, 1000 + t).map((v) => v * 1.7)
+const images: Float32Array = lcgValues(COUNT * DIM, 7)
 
 // ---- the reference step, float64 ------------------------------------------------------
 
@@ -51,7 +41,7 @@ interface Net {
   v: Float64Array[]
   t: number
 }
-const net = (sizes: number[], weights: Float32Array[]): Net => ({
+const net = (sizes: number[], weights: ArrayLike<number>[]): Net => ({
   sizes,
   p: weights.map((w) => Float64Array.from(w)),
   m: weights.map((w) => new Float64Array(w.length)),
@@ -129,18 +119,6 @@ beforeAll(async () => {
   tf = await loadTfjs()
 }, 120_000)
 
-/** tf with randomNormal replaced by step t's noise, so every run sees the same z. */
-function withNoise(tf: Tf): Tf {
-  let t = 0
-  return {
-    ...tf,
-    randomNormal: (shape: number[]) => {
-      expect(shape).toEqual([BATCH, LATENT])
-      return tf.tensor(noise(t++), shape)
-    },
-  }
-}
-
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
@@ -154,30 +132,27 @@ describe.each(['cpu', 'wasm'])('bench TF.js GANs on the %s backend (bench/tfjs.m
 
   it.each(['usual', 'layers', 'fast'])('%s: losses and weights follow a float64 reference of the step', (variant) => {
     const before = tf.memory().numTensors
-    const gan = createTfjsGan(withNoise(tf), { variant, batch: BATCH, images, count: COUNT, seed: 3 })
-    const w0: Float32Array[] = gan.getWeights()
+    const trace = traceTfjsGan(tf, { variant, batch: BATCH, images, count: COUNT, steps: STEPS, seed: 3 })
+    expect(tf.memory().numTensors).toBe(before)
+    const w0: number[][] = trace.weights0
     expect(w0.map((w) => w.length)).toEqual([100 * 128, 128, 128 * 128, 128, 128 * 784, 784, 784 * 128, 128, 128 * 128, 128, 128, 1])
+    // One noise draw per step, and the real rows the sampler chose.
+    expect(trace.zs).toHaveLength(STEPS)
+    expect(trace.reals.map((r: number[]) => r.length)).toEqual(Array(STEPS).fill(BATCH * DIM))
     const g = net(G_SIZES, w0.slice(0, 6))
     const d = net(D_SIZES, w0.slice(6))
-    const sampler = batchSampler(COUNT, BATCH, 3)
     for (let t = 0; t < STEPS; t++) {
-      const idx: Int32Array = sampler()
-      const real = new Float32Array(BATCH * DIM)
-      idx.forEach((r, i) => real.set(images.subarray(r * DIM, (r + 1) * DIM), i * DIM))
-      const want = referenceStep(g, d, real, noise(t))
-      const got = Array.from(gan.step() as Float32Array)
-      expect(got[0]).toBeCloseTo(want[0], 5)
-      expect(got[1]).toBeCloseTo(want[1], 5)
+      const want = referenceStep(g, d, trace.reals[t], trace.zs[t])
+      expect(trace.losses[t][0]).toBeCloseTo(want[0], 5)
+      expect(trace.losses[t][1]).toBeCloseTo(want[1], 5)
     }
     // Adam moves each weight by up to ~lr per step; the f32 runs must land within
     // 2% of that movement of the reference (the whole distance travelled, not a rounding).
-    const w = gan.getWeights()
+    const w: number[][] = trace.weights
     const ref = [...g.p, ...d.p]
     const moved = Math.max(...ref.map((p, i) => maxAbs(p, w0[i])))
     expect(moved).toBeGreaterThan(STEPS * ADAM.lr * 0.5)
     for (let i = 0; i < ref.length; i++) expect(maxAbs(w[i], ref[i]), `weight array ${i}`).toBeLessThan(0.02 * moved)
-    gan.dispose()
-    expect(tf.memory().numTensors).toBe(before)
   })
 })
 
