@@ -15,8 +15,7 @@ import { loadTfjs } from '../bench/node-ops.mjs'
 import { buildTfjsBundle } from '../bench/tfjs-bundle.mjs'
 // @ts-expect-error: plain .mjs bench module without type declarations
 import { createTfjsGan, lcgValues, traceTfjsGan } from '../bench/tfjs.mjs'
-import { type ActivationName, activationBackward, adamStep, bceWithLogits, denseForward, matmul } from './reference.js'
-import { MatmulOp } from '../ts/abi.js'
+import { referenceGanStep, referenceMlp } from './reference.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Tf = any
@@ -31,84 +30,6 @@ const G_SIZES = [LATENT, 128, 128, DIM]
 const D_SIZES = [DIM, 128, 128, 1]
 
 const images: Float32Array = lcgValues(COUNT * DIM, 7)
-
-// ---- the reference step, float64 ------------------------------------------------------
-
-interface Net {
-  sizes: number[]
-  p: Float64Array[] // W1, b1, W2, b2, W3, b3
-  m: Float64Array[]
-  v: Float64Array[]
-  t: number
-}
-const net = (sizes: number[], weights: ArrayLike<number>[]): Net => ({
-  sizes,
-  p: weights.map((w) => Float64Array.from(w)),
-  m: weights.map((w) => new Float64Array(w.length)),
-  v: weights.map((w) => new Float64Array(w.length)),
-  t: 0,
-})
-
-/** Forward through every layer: LeakyReLU 0.2 on hidden layers, `out` last; the outputs of each layer (index 0: the input). */
-function forward(n: Net, x: ArrayLike<number>, rows: number, out: ActivationName): ArrayLike<number>[] {
-  const ys: ArrayLike<number>[] = [x]
-  for (let l = 0; l + 1 < n.sizes.length; l++) {
-    const act = l + 2 < n.sizes.length ? 'leakyRelu' : out
-    ys.push(denseForward(rows, n.sizes[l], n.sizes[l + 1], ys[l], n.p[2 * l], n.p[2 * l + 1], act, 0.2).y)
-  }
-  return ys
-}
-
-/** Backward from dL/d(output); returns the parameter gradients and dL/d(input). */
-function backward(n: Net, ys: ArrayLike<number>[], dOut: ArrayLike<number>, rows: number, out: ActivationName) {
-  const grads: Float64Array[] = []
-  let dy: ArrayLike<number> = dOut
-  for (let l = n.sizes.length - 2; l >= 0; l--) {
-    const [k, o] = [n.sizes[l], n.sizes[l + 1]]
-    const dz = activationBackward(l + 2 < n.sizes.length ? 'leakyRelu' : out, 0.2, ys[l + 1], dy)
-    const db = new Float64Array(o)
-    for (let i = 0; i < rows; i++) for (let j = 0; j < o; j++) db[j] += dz[i * o + j]
-    grads[2 * l] = matmul(MatmulOp.TN, k, rows, o, ys[l], dz)
-    grads[2 * l + 1] = db
-    dy = matmul(MatmulOp.NT, rows, o, k, dz, n.p[2 * l])
-  }
-  return { grads, dx: dy }
-}
-
-function adam(n: Net, grads: Float64Array[]) {
-  n.t++
-  n.p.forEach((p, i) => adamStep(p, grads[i], n.m[i], n.v[i], { ...ADAM, t: n.t }))
-}
-
-const add = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from(a, (x, i) => x + b[i])
-
-/**
- * One classic GAN step: D on the real batch (target 1) and on G(z) detached
- * (target 0), the sum of the two mean BCE losses; then G through the updated
- * D with the non-saturating loss (target 1). Adam for each network. Returns
- * [D loss, G loss].
- */
-function referenceStep(g: Net, d: Net, real: ArrayLike<number>, z: ArrayLike<number>): [number, number] {
-  const ones = new Float64Array(BATCH).fill(1)
-  const zeros = new Float64Array(BATCH)
-  const fake = forward(g, z, BATCH, 'tanh')[3]
-  const yr = forward(d, real, BATCH, 'linear')
-  const yf = forward(d, fake, BATCH, 'linear')
-  const lr = bceWithLogits(yr[3], ones)
-  const lf = bceWithLogits(yf[3], zeros)
-  const gr = backward(d, yr, lr.grad, BATCH, 'linear').grads
-  const gf = backward(d, yf, lf.grad, BATCH, 'linear').grads
-  adam(
-    d,
-    gr.map((x, i) => add(x, gf[i])),
-  )
-  const gy = forward(g, z, BATCH, 'tanh')
-  const dy = forward(d, gy[3], BATCH, 'linear')
-  const lg = bceWithLogits(dy[3], ones)
-  const dFake = backward(d, dy, lg.grad, BATCH, 'linear').dx
-  adam(g, backward(g, gy, dFake, BATCH, 'tanh').grads)
-  return [lr.loss + lf.loss, lg.loss]
-}
 
 // ---- TF.js ---------------------------------------------------------------------------
 
@@ -139,10 +60,10 @@ describe.each(['cpu', 'wasm'])('bench TF.js GANs on the %s backend (bench/tfjs.m
     // One noise draw per step, and the real rows the sampler chose.
     expect(trace.zs).toHaveLength(STEPS)
     expect(trace.reals.map((r: number[]) => r.length)).toEqual(Array(STEPS).fill(BATCH * DIM))
-    const g = net(G_SIZES, w0.slice(0, 6))
-    const d = net(D_SIZES, w0.slice(6))
+    const g = referenceMlp(G_SIZES, w0.slice(0, 6))
+    const d = referenceMlp(D_SIZES, w0.slice(6))
     for (let t = 0; t < STEPS; t++) {
-      const want = referenceStep(g, d, trace.reals[t], trace.zs[t])
+      const want = referenceGanStep(g, d, trace.reals[t], trace.zs[t], BATCH, ADAM)
       expect(trace.losses[t][0]).toBeCloseTo(want[0], 5)
       expect(trace.losses[t][1]).toBeCloseTo(want[1], 5)
     }

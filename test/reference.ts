@@ -167,6 +167,110 @@ export function sgdStep(p: ArrayLike<number>, g: ArrayLike<number>, lr: number):
   return Float64Array.from(p, (pi, i) => pi - r * g[i])
 }
 
+// ---- the classic GAN step ----------------------------------------------------------
+
+/**
+ * A network of dense layers for {@link referenceGanStep}: LeakyReLU between
+ * layers, its parameters `[W1, b1, W2, b2, …]` (each W `[in × out]`
+ * row-major, the checkpoint's layout) and Adam's moments beside them, in f64.
+ */
+export interface ReferenceMlp {
+  sizes: number[]
+  p: Float64Array[]
+  m: Float64Array[]
+  v: Float64Array[]
+  /** Adam steps taken. */
+  t: number
+}
+
+/** A {@link ReferenceMlp} with the given parameters and zero Adam state. */
+export function referenceMlp(sizes: number[], params: ArrayLike<number>[]): ReferenceMlp {
+  if (params.length !== 2 * (sizes.length - 1))
+    throw new Error(`referenceMlp: ${params.length} parameter arrays for ${sizes.length - 1} layers`)
+  params.forEach((p, i) => {
+    const l = i >> 1
+    const want = i % 2 ? sizes[l + 1] : sizes[l] * sizes[l + 1]
+    if (p.length !== want) throw new Error(`referenceMlp: parameter array ${i} has ${p.length} values, not ${want}`)
+  })
+  return {
+    sizes,
+    p: params.map((w) => Float64Array.from(w)),
+    m: params.map((w) => new Float64Array(w.length)),
+    v: params.map((w) => new Float64Array(w.length)),
+    t: 0,
+  }
+}
+
+/** Forward through every layer (LeakyReLU `alpha` between layers, `out` last); every layer's output, index 0 the input. */
+function mlpForward(n: ReferenceMlp, x: ArrayLike<number>, rows: number, out: ActivationName, alpha: number): ArrayLike<number>[] {
+  const ys: ArrayLike<number>[] = [x]
+  for (let l = 0; l + 1 < n.sizes.length; l++) {
+    const act = l + 2 < n.sizes.length ? 'leakyRelu' : out
+    ys.push(denseForward(rows, n.sizes[l], n.sizes[l + 1], ys[l], n.p[2 * l], n.p[2 * l + 1], act, alpha).y)
+  }
+  return ys
+}
+
+/** Backward from dL/d(output) through the outputs `ys` of {@link mlpForward}: the parameter gradients and dL/d(input). */
+function mlpBackward(n: ReferenceMlp, ys: ArrayLike<number>[], dOut: ArrayLike<number>, rows: number, out: ActivationName, alpha: number) {
+  const grads: Float64Array[] = []
+  let dy: ArrayLike<number> = dOut
+  for (let l = n.sizes.length - 2; l >= 0; l--) {
+    const [k, o] = [n.sizes[l], n.sizes[l + 1]]
+    const dz = activationBackward(l + 2 < n.sizes.length ? 'leakyRelu' : out, alpha, ys[l + 1], dy)
+    const db = new Float64Array(o)
+    for (let i = 0; i < rows; i++) for (let j = 0; j < o; j++) db[j] += dz[i * o + j]
+    grads[2 * l] = matmul(MatmulOp.TN, k, rows, o, ys[l], dz)
+    grads[2 * l + 1] = db
+    dy = matmul(MatmulOp.NT, rows, o, k, dz, n.p[2 * l])
+  }
+  return { grads, dx: dy }
+}
+
+function mlpAdam(n: ReferenceMlp, grads: Float64Array[], adam: Omit<AdamStep, 't'>): void {
+  n.t++
+  n.p.forEach((p, i) => adamStep(p, grads[i], n.m[i], n.v[i], { ...adam, t: n.t }))
+}
+
+/**
+ * One step of the classic GAN, in place on `g` and `d`: D on the real batch
+ * (target 1) and on G(z) detached (target 0), its loss the sum of the two
+ * mean BCE-with-logits; Adam on D; then G through the updated D with the
+ * non-saturating loss (mean BCE of D(G(z)) against 1); Adam on G. G ends in
+ * tanh, D in a logit, LeakyReLU `alpha` elsewhere. Returns [D loss, G loss].
+ */
+export function referenceGanStep(
+  g: ReferenceMlp,
+  d: ReferenceMlp,
+  real: ArrayLike<number>,
+  z: ArrayLike<number>,
+  rows: number,
+  adam: Omit<AdamStep, 't'>,
+  alpha = 0.2,
+): [number, number] {
+  const ones = new Float64Array(rows).fill(1)
+  const zeros = new Float64Array(rows)
+  const last = (ys: ArrayLike<number>[]) => ys[ys.length - 1]
+  const fake = last(mlpForward(g, z, rows, 'tanh', alpha))
+  const yr = mlpForward(d, real, rows, 'linear', alpha)
+  const yf = mlpForward(d, fake, rows, 'linear', alpha)
+  const lr = bceWithLogits(last(yr), ones)
+  const lf = bceWithLogits(last(yf), zeros)
+  const gr = mlpBackward(d, yr, lr.grad, rows, 'linear', alpha).grads
+  const gf = mlpBackward(d, yf, lf.grad, rows, 'linear', alpha).grads
+  mlpAdam(
+    d,
+    gr.map((x, i) => Float64Array.from(x, (v, j) => v + gf[i][j])),
+    adam,
+  )
+  const gy = mlpForward(g, z, rows, 'tanh', alpha)
+  const dy = mlpForward(d, last(gy), rows, 'linear', alpha)
+  const lg = bceWithLogits(last(dy), ones)
+  const dFake = mlpBackward(d, dy, lg.grad, rows, 'linear', alpha).dx
+  mlpAdam(g, mlpBackward(g, gy, dFake, rows, 'tanh', alpha).grads, adam)
+  return [lr.loss + lf.loss, lg.loss]
+}
+
 // ---- RNG --------------------------------------------------------------------------
 
 const MASK64 = (1n << 64n) - 1n
@@ -192,8 +296,12 @@ export class ReferenceRng {
   readonly s: bigint[]
   #spare: number | undefined
 
-  /** Seeded through SplitMix64 (or, with four words, set to that state directly). */
-  constructor(seed: bigint | number | readonly bigint[]) {
+  /**
+   * Seeded through SplitMix64 (or, with four words, set to that state
+   * directly, with the polar method's spare variate if one is kept).
+   */
+  constructor(seed: bigint | number | readonly bigint[], spare?: number) {
+    this.#spare = spare
     if (Array.isArray(seed)) {
       this.s = seed.map((w) => BigInt.asUintN(64, w))
       return
