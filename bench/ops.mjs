@@ -190,17 +190,17 @@ export function createOps({ wasmgan, dataDir, loadTfjs, extra = {} }) {
       const d = await trainingData(Boolean(conditioning))
       const rt = await wasmgan.instantiate({ variant })
       const hashes = []
+      const sha256 = async (bytes) =>
+        Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
       for (const workers of workerCounts) {
         const pg = await wasmgan.ParallelGan.create(modelConfig(conditioning, 5), { workers, microBatch, runtime: rt })
         await pg.train(d, steps, { batchSize: batch })
-        const digest = await crypto.subtle.digest('SHA-256', await pg.save())
-        hashes.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''))
+        hashes.push(await sha256(await pg.save()))
         await pg.dispose()
       }
       const single = new wasmgan.Gan(modelConfig(conditioning, 5), { runtime: rt })
       single.train(d, steps, { batchSize: batch, microBatch })
-      const digest = await crypto.subtle.digest('SHA-256', single.save())
-      const oneThread = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+      const oneThread = await sha256(single.save())
       single.dispose()
       return { workerCounts, hashes, oneThread, identical: hashes.every((h) => h === hashes[0]) && oneThread === hashes[0] }
     },

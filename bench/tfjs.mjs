@@ -88,7 +88,7 @@ export function batchSampler(count, batch, seed) {
 
 /**
  * A TF.js GAN on the current backend. `images` is `count × 784` in [-1, 1].
- * Returns `{ step(), sample(n), getWeights(), setWeights(list), dispose() }`;
+ * Returns `{ step(), sample(n), getWeights(), dispose() }`;
  * `step()` runs one training step and waits for it (reads the losses back,
  * D's then G's), so timing a step times its work. Its noise comes from
  * `tf.randomNormal`, one `[batch, latent]` draw per step.
@@ -187,14 +187,8 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
 
   /** G's then D's weights, [W1, b1, W2, b2, W3, b3] each, as Float32Arrays. */
   const getWeights = () => [...g, ...d].map((v) => v.dataSync().slice())
-  /** Sets every weight (as getWeights returns them). */
-  function setWeights(list) {
-    const vars = [...g, ...d]
-    if (list.length !== vars.length) throw new Error(`expected ${vars.length} weight arrays, got ${list.length}`)
-    vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(list[i], v.shape))))
-  }
 
-  return { step, sample, dispose, getWeights, setWeights }
+  return { step, sample, dispose, getWeights }
 }
 
 /** `n` deterministic values in [-1, 1) from a 32-bit LCG. */

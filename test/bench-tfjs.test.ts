@@ -15,7 +15,7 @@ import { loadTfjs } from '../bench/node-ops.mjs'
 import { buildTfjsBundle } from '../bench/tfjs-bundle.mjs'
 // @ts-expect-error: plain .mjs bench module without type declarations
 import { createTfjsGan, lcgValues, traceTfjsGan } from '../bench/tfjs.mjs'
-import { referenceGanStep, referenceMlp } from './reference.js'
+import { maxAbsDiff, referenceGanStep, referenceMlp } from './reference.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Tf = any
@@ -39,12 +39,6 @@ beforeAll(async () => {
   await buildTfjsBundle()
   tf = await loadTfjs()
 }, 120_000)
-
-const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
-  return m
-}
 
 describe.each(['cpu', 'wasm'])('bench TF.js GANs on the %s backend (bench/tfjs.mjs)', (backend) => {
   beforeAll(async () => {
@@ -71,9 +65,9 @@ describe.each(['cpu', 'wasm'])('bench TF.js GANs on the %s backend (bench/tfjs.m
     // 2% of that movement of the reference (the whole distance travelled, not a rounding).
     const w: number[][] = trace.weights
     const ref = [...g.p, ...d.p]
-    const moved = Math.max(...ref.map((p, i) => maxAbs(p, w0[i])))
+    const moved = Math.max(...ref.map((p, i) => maxAbsDiff(p, w0[i])))
     expect(moved).toBeGreaterThan(STEPS * ADAM.lr * 0.5)
-    for (let i = 0; i < ref.length; i++) expect(maxAbs(w[i], ref[i]), `weight array ${i}`).toBeLessThan(0.02 * moved)
+    for (let i = 0; i < ref.length; i++) expect(maxAbsDiff(w[i], ref[i]), `weight array ${i}`).toBeLessThan(0.02 * moved)
   })
 })
 

@@ -11,7 +11,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Gan, init, type GanConfig } from '../ts/index.js'
-import { ReferenceRng, referenceGanStep, referenceMlp } from './reference.js'
+import { maxAbsDiff, ReferenceRng, referenceGanStep, referenceMlp } from './reference.js'
 
 const BATCH = 8
 const STEPS = 3
@@ -63,12 +63,6 @@ function trainingRng(s: Map<string, DataView>): ReferenceRng {
   return new ReferenceRng(words, spare)
 }
 
-const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
-  return m
-}
-
 beforeAll(async () => {
   await init()
 })
@@ -108,14 +102,14 @@ describe('Gan.train against the float64 reference of the classic step', () => {
         // Adam moves each weight by up to ~lr per step: within 2% of the largest
         // movement of the reference (the whole distance travelled, not a rounding).
         const before = layers(f32s(start.get(tag)!), sizes)
-        const moved = Math.max(...want.map((w, i) => maxAbs(w, before[i])))
+        const moved = Math.max(...want.map((w, i) => maxAbsDiff(w, before[i])))
         expect(moved, tag).toBeGreaterThan(STEPS * ADAM.lr * 0.5)
-        want.forEach((w, i) => expect(maxAbs(got[i], w), `${tag} array ${i}`).toBeLessThan(0.02 * moved))
+        want.forEach((w, i) => expect(maxAbsDiff(got[i], w), `${tag} array ${i}`).toBeLessThan(0.02 * moved))
       } else {
         // The moments: within 1% of their largest magnitude.
-        const scale = Math.max(...want.map((w) => maxAbs(w, new Float64Array(w.length))))
+        const scale = Math.max(...want.map((w) => maxAbsDiff(w, new Float64Array(w.length))))
         expect(scale, tag).toBeGreaterThan(0)
-        want.forEach((w, i) => expect(maxAbs(got[i], w), `${tag} array ${i}`).toBeLessThan(0.01 * scale))
+        want.forEach((w, i) => expect(maxAbsDiff(got[i], w), `${tag} array ${i}`).toBeLessThan(0.01 * scale))
       }
     }
     gan.dispose()

@@ -167,6 +167,13 @@ export function sgdStep(p: ArrayLike<number>, g: ArrayLike<number>, lr: number):
   return Float64Array.from(p, (pi, i) => pi - r * g[i])
 }
 
+/** The largest |a[i] − b[i]|. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
+  return m
+}
+
 // ---- the classic GAN step ----------------------------------------------------------
 
 /**
