@@ -111,37 +111,26 @@ export function createTfjsGan(tf, { variant, batch, images, count, dim = 784, la
   const nextIndices = () => tf.tensor1d(nextBatch(), 'int32')
   const bce = (logits, targets) => tf.losses.sigmoidCrossEntropy(targets, logits)
 
-  let net
-  if (variant === 'layers') {
-    const [gm, dm] = models.map((m) => m.model)
-    net = (p, x) => (p === g ? gm : dm).apply(x)
-  } else if (variant === 'usual') {
-    const dense = (x, w, b) => tf.add(tf.matMul(x, w), b)
-    net = (p, x, out) => {
-      let h = x
-      for (let l = 0; l < p.length; l += 2) {
-        h = dense(h, p[l], p[l + 1])
-        h = l + 2 < p.length ? tf.leakyRelu(h, 0.2) : out(h)
-      }
-      return h
+  // y = x·W + b: as users write it, or ('fast') with gradients through explicit transposes (wasm fast path).
+  const dense =
+    variant === 'fast'
+      ? tf.customGrad((x, w, b, save) => {
+          save([x, w])
+          return {
+            value: tf.fused.matMul({ a: x, b: w, bias: b }),
+            gradFunc: (dy, [xs, ws]) => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)],
+          }
+        })
+      : (x, w, b) => tf.add(tf.matMul(x, w), b)
+  const [gm, dm] = models ? models.map((m) => m.model) : []
+  const net = (p, x, out) => {
+    if (models) return (p === g ? gm : dm).apply(x)
+    let h = x
+    for (let l = 0; l < p.length; l += 2) {
+      h = dense(h, p[l], p[l + 1])
+      h = l + 2 < p.length ? tf.leakyRelu(h, 0.2) : out(h)
     }
-  } else {
-    // y = x·W + b with gradients through explicit transposes (wasm fast path).
-    const dense = tf.customGrad((x, w, b, save) => {
-      save([x, w])
-      return {
-        value: tf.fused.matMul({ a: x, b: w, bias: b }),
-        gradFunc: (dy, [xs, ws]) => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)],
-      }
-    })
-    net = (p, x, out) => {
-      let h = x
-      for (let l = 0; l < p.length; l += 2) {
-        h = dense(h, p[l], p[l + 1])
-        h = l + 2 < p.length ? tf.leakyRelu(h, 0.2) : out(h)
-      }
-      return h
-    }
+    return h
   }
   const G = (z) => net(g, z, tf.tanh)
   const D = (x) => net(d, x, (h) => h)
